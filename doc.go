@@ -1,0 +1,25 @@
+// Package sessiontrace makes every turn of a chatbot or agent served from Go
+// show up as one conversation ("session") in Arize Phoenix, Arize AX and any
+// other OpenTelemetry backend.
+//
+// The package holds three things that meet in context.Context:
+//
+//   - the context API: WithSession, WithUser, WithMetadata, WithTags,
+//     WithPromptTemplate and WithAttributes put OpenInference attributes into
+//     a context, the way Python's using_session / using_user do;
+//   - NewSpanProcessor, an OpenTelemetry SDK span processor that stamps those
+//     attributes on every span started in such a context, whichever library
+//     starts it;
+//   - turns: the span that stands for one exchange with the user. Phoenix's
+//     Sessions view reads input.value and output.value of root spans only, so
+//     the HTTP middleware binds the server span as the turn (BindTurn), code
+//     without HTTP starts one (StartTurn), and the LLM wrappers fill its
+//     input and output after each chat call. SetInput and SetOutput set them
+//     by hand and always win.
+//
+// TraceConfig controls masking of sensitive data, from code or from the
+// OPENINFERENCE_HIDE_* environment variables.
+//
+// The HTTP middleware lives in the middleware, ginsession and echosession
+// packages; the LLM wrappers in llm/openai and llm/langchaingo.
+package sessiontrace

@@ -1,0 +1,280 @@
+package oiattr
+
+import (
+	"strings"
+
+	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
+	"go.opentelemetry.io/otel/attribute"
+)
+
+// SpanKind appends openinference.span.kind.
+func SpanKind(attrs []attribute.KeyValue, kind string) []attribute.KeyValue {
+	return append(attrs, attribute.String(semconv.OpenInferenceSpanKind, kind))
+}
+
+// Input appends input.value and input.mime_type. HideInputs redacts the
+// value and drops the mime type.
+func Input(attrs []attribute.KeyValue, value, mime string, c Config) []attribute.KeyValue {
+	if c.HideInputs {
+		return append(attrs, attribute.String(semconv.InputValue, RedactedValue))
+	}
+	return append(attrs,
+		attribute.String(semconv.InputValue, value),
+		attribute.String(semconv.InputMimeType, mime))
+}
+
+// Output appends output.value and output.mime_type. HideOutputs redacts the
+// value and drops the mime type.
+func Output(attrs []attribute.KeyValue, value, mime string, c Config) []attribute.KeyValue {
+	if c.HideOutputs {
+		return append(attrs, attribute.String(semconv.OutputValue, RedactedValue))
+	}
+	return append(attrs,
+		attribute.String(semconv.OutputValue, value),
+		attribute.String(semconv.OutputMimeType, mime))
+}
+
+// TurnInput returns the attributes of a turn's plain-text input: the text is
+// redacted under HideInputs or HideInputText, and the mime type dropped under
+// HideInputs. It returns nil for an empty text.
+func TurnInput(text string, c Config) []attribute.KeyValue {
+	if text == "" {
+		return nil
+	}
+	if c.HideInputText && !c.HideInputs {
+		text = RedactedValue
+	}
+	return Input(make([]attribute.KeyValue, 0, 2), text, semconv.MimeTypeText, c)
+}
+
+// TurnOutput is TurnInput for the output side (HideOutputs, HideOutputText).
+func TurnOutput(text string, c Config) []attribute.KeyValue {
+	if text == "" {
+		return nil
+	}
+	if c.HideOutputText && !c.HideOutputs {
+		text = RedactedValue
+	}
+	return Output(make([]attribute.KeyValue, 0, 2), text, semconv.MimeTypeText, c)
+}
+
+// InputMessages appends llm.input_messages.*. HideInputs and
+// HideInputMessages drop them all; HideInputText redacts message.content and
+// message_content.text; HideInputImages drops image parts; a data:image
+// base64 URL longer than Base64ImageMaxLength is redacted.
+func InputMessages(attrs []attribute.KeyValue, msgs []Message, c Config) []attribute.KeyValue {
+	if c.HideInputs || c.HideInputMessages {
+		return attrs
+	}
+	for i := range msgs {
+		attrs = appendMessage(attrs, messageKeys(false, i), &msgs[i], c.HideInputText, c.HideInputImages, c.imageMax())
+	}
+	return attrs
+}
+
+// OutputMessages appends llm.output_messages.*. HideOutputs and
+// HideOutputMessages drop them all; HideOutputText redacts their text.
+func OutputMessages(attrs []attribute.KeyValue, msgs []Message, c Config) []attribute.KeyValue {
+	if c.HideOutputs || c.HideOutputMessages {
+		return attrs
+	}
+	for i := range msgs {
+		attrs = appendMessage(attrs, messageKeys(true, i), &msgs[i], c.HideOutputText, false, c.imageMax())
+	}
+	return attrs
+}
+
+func appendMessage(attrs []attribute.KeyValue, k msgKeys, m *Message, hideText, hideImages bool, imageMax int) []attribute.KeyValue {
+	if m.Role != "" {
+		attrs = append(attrs, attribute.String(k.role, m.Role))
+	}
+	if m.Content != "" {
+		attrs = append(attrs, attribute.String(k.content, mask(m.Content, hideText)))
+	}
+	if m.Name != "" {
+		attrs = append(attrs, attribute.String(k.name, m.Name))
+	}
+	if m.ToolCallID != "" {
+		attrs = append(attrs, attribute.String(k.toolCallID, m.ToolCallID))
+	}
+	j := 0 // parts are numbered densely: a dropped image leaves no gap
+	for _, p := range m.Parts {
+		switch p.Type {
+		case PartText:
+			attrs = append(attrs,
+				attribute.String(contentKey(k.prefix, j, semconv.MessageContentType), "text"),
+				attribute.String(contentKey(k.prefix, j, semconv.MessageContentText), mask(p.Text, hideText)))
+		case PartImage:
+			if hideImages {
+				continue
+			}
+			attrs = append(attrs,
+				attribute.String(contentKey(k.prefix, j, semconv.MessageContentType), "image"),
+				attribute.String(contentKey(k.prefix, j, MessageContentImageURL), imageURL(p.ImageURL, imageMax)))
+		default:
+			continue
+		}
+		j++
+	}
+	for j, tc := range m.ToolCalls {
+		if tc.ID != "" {
+			attrs = append(attrs, attribute.String(toolCallKey(k.prefix, j, semconv.ToolCallID), tc.ID))
+		}
+		if tc.Name != "" {
+			attrs = append(attrs, attribute.String(toolCallKey(k.prefix, j, semconv.ToolCallFunctionName), tc.Name))
+		}
+		if tc.Arguments != "" {
+			attrs = append(attrs, attribute.String(toolCallKey(k.prefix, j, semconv.ToolCallFunctionArgumentsJSON), tc.Arguments))
+		}
+	}
+	return attrs
+}
+
+func mask(s string, hide bool) string {
+	if hide {
+		return RedactedValue
+	}
+	return s
+}
+
+// imageURL redacts an inline base64 image longer than max; links are kept.
+func imageURL(url string, max int) string {
+	if len(url) > max && strings.HasPrefix(url, "data:image/") && strings.Contains(url[:min(len(url), 64)], ";base64,") {
+		return RedactedValue
+	}
+	return url
+}
+
+// Tools appends llm.tools.{i}.tool.json_schema, one JSON definition each.
+// HideInputs and HideLLMTools drop them.
+func Tools(attrs []attribute.KeyValue, schemas []string, c Config) []attribute.KeyValue {
+	if c.HideInputs || c.HideLLMTools {
+		return attrs
+	}
+	for i, s := range schemas {
+		attrs = append(attrs, attribute.String(semconv.LLMToolKey(i), s))
+	}
+	return attrs
+}
+
+// InvocationParameters appends llm.invocation_parameters (a JSON object).
+// HideLLMInvocationParameters drops it; an empty string is skipped.
+func InvocationParameters(attrs []attribute.KeyValue, params string, c Config) []attribute.KeyValue {
+	if c.HideLLMInvocationParameters || params == "" {
+		return attrs
+	}
+	return append(attrs, attribute.String(semconv.LLMInvocationParameters, params))
+}
+
+// Model appends llm.model_name when known. Model names are never masked.
+func Model(attrs []attribute.KeyValue, system, provider, model string) []attribute.KeyValue {
+	if system != "" {
+		attrs = append(attrs, attribute.String(semconv.LLMSystem, system))
+	}
+	if provider != "" {
+		attrs = append(attrs, attribute.String(semconv.LLMProvider, provider))
+	}
+	if model != "" {
+		attrs = append(attrs, attribute.String(semconv.LLMModelName, model))
+	}
+	return attrs
+}
+
+// TokenCounts appends llm.token_count.*; the details only when non-zero.
+// Token counts are never masked. Nothing is appended when usage is unknown.
+func TokenCounts(attrs []attribute.KeyValue, u Usage) []attribute.KeyValue {
+	if !u.Known {
+		return attrs
+	}
+	total := u.Total
+	if total == 0 {
+		total = u.Prompt + u.Completion
+	}
+	attrs = append(attrs,
+		attribute.Int(semconv.LLMTokenCountPrompt, u.Prompt),
+		attribute.Int(semconv.LLMTokenCountCompletion, u.Completion),
+		attribute.Int(semconv.LLMTokenCountTotal, total))
+	for _, d := range [...]struct {
+		key string
+		n   int
+	}{
+		{semconv.LLMTokenCountPromptDetailsCacheRead, u.CacheRead},
+		{semconv.LLMTokenCountPromptDetailsCacheWrite, u.CacheWrite},
+		{semconv.LLMTokenCountPromptDetailsAudio, u.PromptAudio},
+		{semconv.LLMTokenCountCompletionDetailsAudio, u.CompletionAudio},
+		{semconv.LLMTokenCountCompletionDetailsReasoning, u.CompletionReasoning},
+	} {
+		if d.n > 0 {
+			attrs = append(attrs, attribute.Int(d.key, d.n))
+		}
+	}
+	return attrs
+}
+
+// Prompts appends the legacy completion prompts llm.prompts.{i}.prompt.text.
+// HideInputs drops them; HidePrompts redacts each.
+func Prompts(attrs []attribute.KeyValue, prompts []string, c Config) []attribute.KeyValue {
+	if c.HideInputs {
+		return attrs
+	}
+	for i, p := range prompts {
+		attrs = append(attrs, attribute.String(semconv.LLMPromptKey(i), mask(p, c.HidePrompts)))
+	}
+	return attrs
+}
+
+// Choices appends the legacy completion choices llm.choices.{i}.completion.text.
+// HideOutputs drops them; HideChoices redacts each.
+func Choices(attrs []attribute.KeyValue, choices []string, c Config) []attribute.KeyValue {
+	if c.HideOutputs {
+		return attrs
+	}
+	for i, t := range choices {
+		attrs = append(attrs, attribute.String(semconv.LLMChoiceKey(i), mask(t, c.HideChoices)))
+	}
+	return attrs
+}
+
+// Embeddings appends embedding.model_name and, per input,
+// embedding.embeddings.{i}.embedding.text and .vector. HideEmbeddingsText and
+// HideEmbeddingVectors redact them. vectors may be shorter than texts (a
+// failed call has none) and texts may be empty (token input).
+func Embeddings(attrs []attribute.KeyValue, model string, texts []string, vectors [][]float32, c Config) []attribute.KeyValue {
+	if model != "" {
+		attrs = append(attrs, attribute.String(semconv.EmbeddingModelName, model))
+	}
+	for i := range max(len(texts), len(vectors)) {
+		if i < len(texts) && texts[i] != "" {
+			attrs = append(attrs, attribute.String(semconv.EmbeddingKey(i, semconv.EmbeddingText), mask(texts[i], c.HideEmbeddingsText)))
+		}
+		if i < len(vectors) && vectors[i] != nil {
+			if c.HideEmbeddingVectors {
+				attrs = append(attrs, attribute.String(semconv.EmbeddingKey(i, semconv.EmbeddingVector), RedactedValue))
+				continue
+			}
+			v := make([]float64, len(vectors[i]))
+			for k, f := range vectors[i] {
+				v[k] = float64(f)
+			}
+			attrs = append(attrs, attribute.Float64Slice(semconv.EmbeddingKey(i, semconv.EmbeddingVector), v))
+		}
+	}
+	return attrs
+}
+
+// Documents appends retrieval.documents.{i}.document.{id,content,score,metadata}.
+func Documents(attrs []attribute.KeyValue, docs []Document) []attribute.KeyValue {
+	for i, d := range docs {
+		if d.ID != "" {
+			attrs = append(attrs, attribute.String(semconv.RetrievalDocumentKey(i, semconv.DocumentID), d.ID))
+		}
+		attrs = append(attrs, attribute.String(semconv.RetrievalDocumentKey(i, semconv.DocumentContent), d.Content))
+		if d.HasScore {
+			attrs = append(attrs, attribute.Float64(semconv.RetrievalDocumentKey(i, semconv.DocumentScore), d.Score))
+		}
+		if len(d.Metadata) > 0 {
+			attrs = append(attrs, attribute.String(semconv.RetrievalDocumentKey(i, semconv.DocumentMetadata), JSON(d.Metadata)))
+		}
+	}
+	return attrs
+}

@@ -1,0 +1,107 @@
+package sessiontrace
+
+import (
+	"context"
+
+	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+	"github.com/sessiontrace/sessiontrace/internal/turn"
+)
+
+// ScopeName is the instrumentation scope of the spans this package starts.
+const ScopeName = "github.com/sessiontrace/sessiontrace"
+
+// TurnOption configures StartTurn.
+type TurnOption interface{ apply(*turnConfig) }
+
+type turnConfig struct {
+	tp   trace.TracerProvider
+	kind string
+}
+
+type turnOptionFunc func(*turnConfig)
+
+func (f turnOptionFunc) apply(c *turnConfig) { f(c) }
+
+// WithTracerProvider makes StartTurn use tp instead of the global provider.
+// A nil tp is ignored.
+func WithTracerProvider(tp trace.TracerProvider) TurnOption {
+	return turnOptionFunc(func(c *turnConfig) {
+		if tp != nil {
+			c.tp = tp
+		}
+	})
+}
+
+// WithSpanKind sets the turn span's openinference.span.kind (default
+// "CHAIN"; "AGENT" suits an agent loop). An empty kind is ignored.
+func WithSpanKind(kind string) TurnOption {
+	return turnOptionFunc(func(c *turnConfig) {
+		if kind != "" {
+			c.kind = kind
+		}
+	})
+}
+
+// StartTurn starts a span that stands for one exchange with the user, for
+// code without an HTTP server (queue workers, CLIs, bots), and binds it as
+// the turn of the returned context. The span carries
+// openinference.span.kind and the context's attributes; end it yourself.
+// Phoenix shows a turn only when its span is the root of its trace, so
+// start it from a context that holds no span.
+func StartTurn(ctx context.Context, name string, opts ...TurnOption) (context.Context, trace.Span) {
+	c := turnConfig{kind: semconv.SpanKindChain}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	if c.tp == nil {
+		c.tp = otel.GetTracerProvider()
+	}
+	attrs := append([]attribute.KeyValue{attribute.String(semconv.OpenInferenceSpanKind, c.kind)}, contextAttributes(ctx)...)
+	ctx, span := c.tp.Tracer(ScopeName).Start(ctx, name, trace.WithAttributes(attrs...))
+	return BindTurn(ctx, span), span
+}
+
+// BindTurn marks span as the turn of the returned context: SetInput,
+// SetOutput and the LLM wrappers' automatic capture write to it. The
+// middleware binds the HTTP server span this way.
+func BindTurn(ctx context.Context, span trace.Span) context.Context {
+	return turn.Bind(ctx, span)
+}
+
+// SetInput records value as the turn's input.value (mime text/plain). It
+// writes to the bound turn, or to the current span when none is bound, and
+// always wins over the wrappers' automatic capture. Masking follows the
+// environment at the time of the call (OPENINFERENCE_HIDE_INPUTS and
+// _INPUT_TEXT). An empty value is ignored.
+func SetInput(ctx context.Context, value string) {
+	attrs := oiattr.TurnInput(value, oiattr.Config(TraceConfigFromEnv()))
+	if attrs == nil {
+		return
+	}
+	if t := turn.FromContext(ctx); t != nil {
+		t.SetInput(attrs)
+		return
+	}
+	trace.SpanFromContext(ctx).SetAttributes(attrs...)
+}
+
+// SetOutput records value as the turn's output.value (mime text/plain), like
+// SetInput. Masking follows OPENINFERENCE_HIDE_OUTPUTS and _OUTPUT_TEXT.
+func SetOutput(ctx context.Context, value string) {
+	attrs := oiattr.TurnOutput(value, oiattr.Config(TraceConfigFromEnv()))
+	if attrs == nil {
+		return
+	}
+	if t := turn.FromContext(ctx); t != nil {
+		t.SetOutput(attrs)
+		return
+	}
+	trace.SpanFromContext(ctx).SetAttributes(attrs...)
+}
