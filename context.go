@@ -31,9 +31,25 @@ type Attributes struct {
 
 type stateKey struct{}
 
+// stateCtx is a context carrying a state. It is context.WithValue folded
+// with its value into one allocation: the context of every request is
+// derived here, so allocations count.
+type stateCtx struct {
+	context.Context
+	s state
+}
+
+func (c *stateCtx) Value(key any) any {
+	if key == (stateKey{}) {
+		return &c.s
+	}
+	return c.Context.Value(key)
+}
+
 // state is immutable once stored in a context: every setter copies it. attrs
 // is what ContextAttributes returns, computed once when the state is made so
-// that starting a span costs no encoding.
+// that starting a span costs no encoding; it points into inline when that is
+// large enough, which it is unless a prompt template is set.
 type state struct {
 	sessionID, userID string
 	metadata          map[string]any
@@ -42,6 +58,7 @@ type state struct {
 	template          *PromptTemplate
 	variablesJSON     string
 	attrs             []attribute.KeyValue
+	inline            [4]attribute.KeyValue
 }
 
 func stateFrom(ctx context.Context) *state {
@@ -49,19 +66,21 @@ func stateFrom(ctx context.Context) *state {
 	return s
 }
 
-// derive stores a copy of the context's state changed by set.
+// derive returns a context whose state is a copy of ctx's changed by set.
 func derive(ctx context.Context, set func(*state)) context.Context {
-	var s state
+	c := &stateCtx{Context: ctx}
 	if old := stateFrom(ctx); old != nil {
-		s = *old
+		c.s = *old
 	}
-	set(&s)
-	s.attrs = s.attributes()
-	return context.WithValue(ctx, stateKey{}, &s)
+	set(&c.s)
+	c.s.attrs = c.s.attributes(c.s.inline[:0])
+	return c
 }
 
-func (s *state) attributes() []attribute.KeyValue {
-	attrs := make([]attribute.KeyValue, 0, 7)
+func (s *state) attributes(attrs []attribute.KeyValue) []attribute.KeyValue {
+	if s.template != nil {
+		attrs = make([]attribute.KeyValue, 0, len(s.inline)+3)
+	}
 	if s.sessionID != "" {
 		attrs = append(attrs, attribute.String(semconv.SessionID, s.sessionID))
 	}
@@ -128,13 +147,8 @@ func WithMetadata(ctx context.Context, metadata map[string]any) context.Context 
 // attribute. Empty tags are skipped; with none left ctx is returned
 // unchanged. The tags replace any set further out.
 func WithTags(ctx context.Context, tags ...string) context.Context {
-	kept := make([]string, 0, len(tags))
-	for _, t := range tags {
-		if t != "" {
-			kept = append(kept, t)
-		}
-	}
-	if len(kept) == 0 {
+	kept := nonEmpty(tags)
+	if kept == nil {
 		return ctx
 	}
 	ctx = instrumentation.WithTags(ctx, kept...)
@@ -148,25 +162,81 @@ func WithPromptTemplate(ctx context.Context, t PromptTemplate) context.Context {
 	if t.Template == "" && t.Version == "" && len(t.Variables) == 0 {
 		return ctx
 	}
+	tmpl, js := copyTemplate(t)
+	return derive(ctx, func(s *state) { s.template, s.variablesJSON = tmpl, js })
+}
+
+// copyTemplate copies t's variables and encodes them.
+func copyTemplate(t PromptTemplate) (*PromptTemplate, string) {
 	t.Variables = maps.Clone(t.Variables)
 	var js string
 	if len(t.Variables) > 0 {
 		js = oiattr.JSON(t.Variables)
 	}
-	return derive(ctx, func(s *state) { s.template, s.variablesJSON = &t, js })
+	return &t, js
+}
+
+// nonEmpty returns a copy of tags without empty strings, or nil.
+func nonEmpty(tags []string) []string {
+	n := 0
+	for _, t := range tags {
+		if t != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	kept := make([]string, 0, n)
+	for _, t := range tags {
+		if t != "" {
+			kept = append(kept, t)
+		}
+	}
+	return kept
 }
 
 // WithAttributes sets every non-empty field of a at once, with the same
-// rules as the single setters.
+// rules as the single setters, deriving the context once.
 func WithAttributes(ctx context.Context, a Attributes) context.Context {
-	ctx = WithSession(ctx, a.SessionID)
-	ctx = WithUser(ctx, a.UserID)
-	ctx = WithMetadata(ctx, a.Metadata)
-	ctx = WithTags(ctx, a.Tags...)
-	if a.PromptTemplate != nil {
-		ctx = WithPromptTemplate(ctx, *a.PromptTemplate)
+	var md map[string]any
+	var mdJSON string
+	if len(a.Metadata) > 0 {
+		md = maps.Clone(a.Metadata)
+		mdJSON = oiattr.JSON(md)
+		ctx = instrumentation.WithMetadata(ctx, mdJSON)
 	}
-	return ctx
+	tags := nonEmpty(a.Tags)
+	var tmpl *PromptTemplate
+	var varsJSON string
+	if t := a.PromptTemplate; t != nil && (t.Template != "" || t.Version != "" || len(t.Variables) > 0) {
+		tmpl, varsJSON = copyTemplate(*t)
+	}
+	if a.SessionID == "" && a.UserID == "" && md == nil && tags == nil && tmpl == nil {
+		return ctx
+	}
+	ctx = instrumentation.WithSession(ctx, a.SessionID)
+	ctx = instrumentation.WithUser(ctx, a.UserID)
+	if tags != nil {
+		ctx = instrumentation.WithTags(ctx, tags...)
+	}
+	return derive(ctx, func(s *state) {
+		if a.SessionID != "" {
+			s.sessionID = a.SessionID
+		}
+		if a.UserID != "" {
+			s.userID = a.UserID
+		}
+		if md != nil {
+			s.metadata, s.metadataJSON = md, mdJSON
+		}
+		if tags != nil {
+			s.tags = tags
+		}
+		if tmpl != nil {
+			s.template, s.variablesJSON = tmpl, varsJSON
+		}
+	})
 }
 
 // SessionID returns the session set on ctx, or "".

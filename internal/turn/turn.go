@@ -16,8 +16,10 @@ import (
 type ctxKey struct{}
 
 // State is the turn bound to a context. It is safe for concurrent use: the
-// goroutines of one request may all report to the same turn.
+// goroutines of one request may all report to the same turn. It is itself
+// the context that carries it, which saves an allocation per request.
 type State struct {
+	context.Context
 	span trace.Span
 
 	mu             sync.Mutex
@@ -28,7 +30,16 @@ type State struct {
 
 // Bind returns a context carrying a new turn for span.
 func Bind(ctx context.Context, span trace.Span) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &State{span: span})
+	return &State{Context: ctx, span: span}
+}
+
+// Value returns the State itself for the turn key and asks the parent
+// otherwise.
+func (s *State) Value(key any) any {
+	if key == (ctxKey{}) {
+		return s
+	}
+	return s.Context.Value(key)
 }
 
 // FromContext returns the turn bound to ctx, or nil.

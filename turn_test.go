@@ -1,0 +1,198 @@
+package sessiontrace_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+	"github.com/sessiontrace/sessiontrace/internal/turn"
+)
+
+// capture does what the LLM wrappers do after a successful call.
+func capture(ctx context.Context, in, out string) {
+	cfg := oiattr.Config(sessiontrace.DefaultTraceConfig())
+	turn.FromContext(ctx).Capture(oiattr.TurnInput(in, cfg), oiattr.TurnOutput(out, cfg))
+}
+
+func endedByName(spans []sdktrace.ReadOnlySpan) map[string]sdktrace.ReadOnlySpan {
+	m := map[string]sdktrace.ReadOnlySpan{}
+	for _, s := range spans {
+		m[s.Name()] = s
+	}
+	return m
+}
+
+func TestStartTurn(t *testing.T) {
+	rec, tp := newRecorder()
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "s-9"), "bob")
+	ctx, span := sessiontrace.StartTurn(ctx, "chat turn", sessiontrace.WithTracerProvider(tp))
+	sessiontrace.SetInput(ctx, "hello")
+	sessiontrace.SetOutput(ctx, "hi there")
+	span.End()
+
+	s := rec.Ended()[0]
+	if s.Parent().IsValid() {
+		t.Error("a turn started from a bare context must be a root span")
+	}
+	got := attrMap(s.Attributes())
+	for k, v := range map[string]any{
+		"openinference.span.kind": "CHAIN",
+		"session.id":              "s-9",
+		"user.id":                 "bob",
+		"input.value":             "hello",
+		"input.mime_type":         "text/plain",
+		"output.value":            "hi there",
+		"output.mime_type":        "text/plain",
+	} {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+}
+
+func TestStartTurnSpanKind(t *testing.T) {
+	rec, tp := newRecorder()
+	_, span := sessiontrace.StartTurn(context.Background(), "agent", sessiontrace.WithTracerProvider(tp),
+		sessiontrace.WithSpanKind("AGENT"), sessiontrace.WithSpanKind(""), nil)
+	span.End()
+	if k := attrMap(rec.Ended()[0].Attributes())["openinference.span.kind"]; k != "AGENT" {
+		t.Errorf("kind = %v", k)
+	}
+}
+
+func TestSetInputWithoutTurnWritesCurrentSpan(t *testing.T) {
+	rec, tp := newRecorder()
+	ctx, span := tp.Tracer("t").Start(context.Background(), "plain")
+	sessiontrace.SetInput(ctx, "q")
+	sessiontrace.SetOutput(ctx, "a")
+	sessiontrace.SetOutput(ctx, "") // ignored
+	span.End()
+	got := attrMap(rec.Ended()[0].Attributes())
+	if got["input.value"] != "q" || got["output.value"] != "a" {
+		t.Errorf("attributes = %v", got)
+	}
+}
+
+// A bound turn receives SetInput even when a child span is current.
+func TestBindTurnTargetsTheTurnNotTheCurrentSpan(t *testing.T) {
+	rec, tp := newRecorder()
+	tr := tp.Tracer("t")
+	ctx, server := tr.Start(context.Background(), "server")
+	ctx = sessiontrace.BindTurn(ctx, server)
+	childCtx, child := tr.Start(ctx, "child")
+	sessiontrace.SetOutput(childCtx, "reply")
+	capture(childCtx, "question", "auto reply")
+	child.End()
+	server.End()
+
+	spans := endedByName(rec.Ended())
+	if got := attrMap(spans["server"].Attributes()); got["output.value"] != "reply" || got["input.value"] != "question" {
+		t.Errorf("server span = %v", got)
+	}
+	if got := attrMap(spans["child"].Attributes()); len(got) != 0 {
+		t.Errorf("child span got turn attributes: %v", got)
+	}
+}
+
+// Automatic capture: first input wins, latest output wins, explicit wins
+// over both; capture never writes to a span that is not a bound turn.
+func TestCaptureRules(t *testing.T) {
+	rec, tp := newRecorder()
+	tr := tp.Tracer("t")
+
+	ctx, unbound := tr.Start(context.Background(), "unbound")
+	capture(ctx, "ignored", "ignored")
+	unbound.End()
+
+	ctx, first := tr.Start(context.Background(), "auto")
+	ctx = sessiontrace.BindTurn(ctx, first)
+	capture(ctx, "first question", "first answer")
+	capture(ctx, "tool follow-up", "final answer")
+	first.End()
+
+	ctx, second := tr.Start(context.Background(), "explicit")
+	ctx = sessiontrace.BindTurn(ctx, second)
+	capture(ctx, "auto in", "auto out")
+	sessiontrace.SetInput(ctx, "explicit in")
+	sessiontrace.SetOutput(ctx, "explicit out")
+	capture(ctx, "later in", "later out")
+	second.End()
+
+	spans := endedByName(rec.Ended())
+	if got := attrMap(spans["unbound"].Attributes()); len(got) != 0 {
+		t.Errorf("capture wrote to an unbound span: %v", got)
+	}
+	if got := attrMap(spans["auto"].Attributes()); got["input.value"] != "first question" || got["output.value"] != "final answer" {
+		t.Errorf("auto = %v", got)
+	}
+	if got := attrMap(spans["explicit"].Attributes()); got["input.value"] != "explicit in" || got["output.value"] != "explicit out" {
+		t.Errorf("explicit = %v", got)
+	}
+}
+
+// Several goroutines of one request report to one turn; run with -race.
+func TestTurnFromManyGoroutines(t *testing.T) {
+	rec, tp := newRecorder()
+	ctx, span := sessiontrace.StartTurn(context.Background(), "fan-out", sessiontrace.WithTracerProvider(tp))
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			capture(ctx, fmt.Sprintf("in-%d", i), fmt.Sprintf("out-%d", i))
+			if i == 7 {
+				sessiontrace.SetOutput(ctx, "explicit")
+			}
+		}()
+	}
+	wg.Wait()
+	span.End()
+	got := attrMap(rec.Ended()[0].Attributes())
+	if got["output.value"] != "explicit" {
+		t.Errorf("output = %v, want the explicit value", got["output.value"])
+	}
+	if in, _ := got["input.value"].(string); len(in) < 4 || in[:3] != "in-" {
+		t.Errorf("input = %v", got["input.value"])
+	}
+}
+
+func TestTurnMaskingFollowsEnvironment(t *testing.T) {
+	cases := []struct {
+		env             string
+		wantIn, wantOut any
+		wantInMime      any
+	}{
+		{"OPENINFERENCE_HIDE_INPUTS", sessiontrace.RedactedValue, "out", nil},
+		{"OPENINFERENCE_HIDE_INPUT_TEXT", sessiontrace.RedactedValue, "out", "text/plain"},
+		{"OPENINFERENCE_HIDE_OUTPUTS", "in", sessiontrace.RedactedValue, "text/plain"},
+		{"OPENINFERENCE_HIDE_OUTPUT_TEXT", "in", sessiontrace.RedactedValue, "text/plain"},
+	}
+	for _, c := range cases {
+		t.Run(c.env, func(t *testing.T) {
+			t.Setenv(c.env, "true")
+			rec, tp := newRecorder()
+			ctx, span := sessiontrace.StartTurn(context.Background(), "t", sessiontrace.WithTracerProvider(tp))
+			sessiontrace.SetInput(ctx, "in")
+			sessiontrace.SetOutput(ctx, "out")
+			span.End()
+			got := attrMap(rec.Ended()[0].Attributes())
+			if got["input.value"] != c.wantIn || got["output.value"] != c.wantOut || got["input.mime_type"] != c.wantInMime {
+				t.Errorf("got %v", got)
+			}
+		})
+	}
+}
+
+// A span that is not recording (sampled out, or a no-op provider) must not
+// trip anything.
+func TestTurnOnNonRecordingSpan(t *testing.T) {
+	ctx := sessiontrace.BindTurn(context.Background(), trace.SpanFromContext(context.Background()))
+	sessiontrace.SetInput(ctx, "x")
+	capture(ctx, "a", "b")
+}
