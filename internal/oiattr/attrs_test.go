@@ -3,6 +3,7 @@ package oiattr
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -282,6 +283,22 @@ func TestMessageKeysBeyondCache(t *testing.T) {
 	}
 }
 
+func cyclic() map[string]any {
+	m := map[string]any{"name": "loop"}
+	m["self"] = m
+	return m
+}
+
+func TestJSONSpecialFloats(t *testing.T) {
+	got := JSON(map[string]any{"inf": math.Inf(1), "nan": math.NaN(), "n": 1.5})
+	if got != `{"inf":"+Inf","n":1.5,"nan":"NaN"}` {
+		t.Errorf("got %s", got)
+	}
+	if got := JSON(cyclic()); !strings.Contains(got, `"name":"loop"`) || !strings.Contains(got, "cyclic") {
+		t.Errorf("cyclic map = %s", got)
+	}
+}
+
 func TestJSON(t *testing.T) {
 	if JSON(nil) != "" {
 		t.Error("nil should give an empty string")
@@ -295,6 +312,8 @@ func TestJSON(t *testing.T) {
 		map[string]any{"f": func() {}, "ok": true},
 		map[string]any{"sub": map[string]any{"c": make(chan int), "x": 1}},
 		make(chan int),
+		cyclic(),
+		map[string]any{"inf": math.Inf(1), "ninf": float32(math.Inf(-1)), "n": 1.5},
 	} {
 		got := JSON(in)
 		var v any

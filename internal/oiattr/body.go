@@ -8,14 +8,17 @@ import (
 // Body says what content a raw JSON request or response body carries besides
 // parameters. A wrapper that records the raw body as input.value or
 // output.value passes it to InputBody / OutputBody, so that a flag hiding
-// that content also hides the body: masked text must not leak through the
-// raw JSON.
+// that content also hides the body: masked content must not leak through
+// the raw JSON.
 type Body uint8
 
 // The contents a Body can carry; combine them with |.
 const (
-	// BodyMessages: chat messages (HideInputMessages / HideInputText on the
-	// input side, HideOutputMessages / HideOutputText on the output side).
+	// BodyMessages: chat messages. HideInputMessages / HideOutputMessages
+	// hide the whole body. The text and images inside are the encoder's to
+	// mask, with InputText, OutputText and InputImageURL, so that under
+	// HideInputText or HideOutputText the parameters and the shape of the
+	// conversation stay visible (as in MessagesJSON).
 	BodyMessages Body = 1 << iota
 	// BodyPrompts: legacy completion prompts (HidePrompts).
 	BodyPrompts
@@ -32,17 +35,17 @@ const (
 // A wrapper can skip encoding a body that will not be recorded.
 func (c Config) HidesInputBody(b Body) bool {
 	return c.HideInputs ||
-		b&BodyMessages != 0 && (c.HideInputMessages || c.HideInputText) ||
+		b&BodyMessages != 0 && c.HideInputMessages ||
 		b&BodyPrompts != 0 && c.HidePrompts ||
 		b&BodyEmbeddingText != 0 && c.HideEmbeddingsText
 }
 
 // HidesOutputBody is HidesInputBody for a response body and output.value:
-// HideOutputs, or HideOutputMessages / HideOutputText with messages,
-// HideChoices with choices, HideEmbeddingVectors with vectors.
+// HideOutputs, or HideOutputMessages with messages, HideChoices with
+// choices, HideEmbeddingVectors with vectors.
 func (c Config) HidesOutputBody(b Body) bool {
 	return c.HideOutputs ||
-		b&BodyMessages != 0 && (c.HideOutputMessages || c.HideOutputText) ||
+		b&BodyMessages != 0 && c.HideOutputMessages ||
 		b&BodyChoices != 0 && c.HideChoices ||
 		b&BodyEmbeddingVectors != 0 && c.HideEmbeddingVectors
 }
@@ -70,6 +73,19 @@ func OutputBody(attrs []attribute.KeyValue, body string, b Body, c Config) []att
 		return attrs
 	}
 	return Output(attrs, body, semconv.MimeTypeJSON, c)
+}
+
+// InputText returns the text of an input message as a raw request body may
+// record it: RedactedValue under HideInputText (the rule InputMessages
+// applies to message.content and message_content.text), s otherwise. An
+// empty s stays empty.
+func (c Config) InputText(s string) string {
+	return mask(s, c.HideInputText && s != "")
+}
+
+// OutputText is InputText for output messages (HideOutputText).
+func (c Config) OutputText(s string) string {
+	return mask(s, c.HideOutputText && s != "")
 }
 
 // InputImageURL returns the image URL of an input message as a raw request

@@ -3,50 +3,85 @@ package oiattr
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"reflect"
 	"sort"
+	"strconv"
 )
 
-// JSON encodes v as a JSON string for an attribute. It never fails: a map
-// whose values cannot all be encoded (a channel, a func, NaN) keeps the ones
-// that can and records the others as their fmt %v text. nil gives "".
+// maxLenientDepth bounds how deep JSON walks nested maps after
+// json.Marshal has failed: far deeper than real metadata, and the end of a
+// map that contains itself.
+const maxLenientDepth = 16
+
+// JSON encodes v as a JSON string for an attribute. It never fails, panics or
+// hangs: when v cannot be encoded as a whole, a map keeps the values that can
+// be encoded, floats that JSON lacks become "NaN", "+Inf" or "-Inf", and any
+// other value (a channel, a func, a cycle) is recorded as a string naming
+// its type. nil gives "".
 func JSON(v any) string {
 	if v == nil {
 		return ""
 	}
-	b, err := json.Marshal(v)
-	if err == nil {
+	if b, err := json.Marshal(v); err == nil {
 		return string(b)
 	}
-	if m, ok := v.(map[string]any); ok {
-		return string(encodeMapLeniently(m))
-	}
-	b, _ = json.Marshal(fmt.Sprintf("%v", v))
-	return string(b)
+	return string(lenient(v, 0))
 }
 
-func encodeMapLeniently(m map[string]any) []byte {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+func lenient(v any, depth int) []byte {
+	if b, err := json.Marshal(v); err == nil {
+		return b
 	}
-	sort.Strings(keys)
-	out := []byte{'{'}
-	for i, k := range keys {
-		if i > 0 {
-			out = append(out, ',')
+	if m, ok := v.(map[string]any); ok && depth < maxLenientDepth {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
 		}
-		kb, _ := json.Marshal(k)
-		out = append(out, kb...)
-		out = append(out, ':')
-		vb, err := json.Marshal(m[k])
-		if err != nil {
-			if sub, ok := m[k].(map[string]any); ok {
-				vb = encodeMapLeniently(sub)
-			} else {
-				vb, _ = json.Marshal(fmt.Sprintf("%v", m[k]))
+		sort.Strings(keys)
+		out := []byte{'{'}
+		for i, k := range keys {
+			if i > 0 {
+				out = append(out, ',')
 			}
+			out = strconv.AppendQuote(out, k)
+			out = append(out, ':')
+			out = append(out, lenient(m[k], depth+1)...)
 		}
-		out = append(out, vb...)
+		return append(out, '}')
 	}
-	return append(out, '}')
+	return placeholder(v)
+}
+
+// placeholder describes a value JSON cannot hold, without walking into it.
+func placeholder(v any) []byte {
+	var s string
+	switch f := v.(type) {
+	case float64:
+		s = formatSpecial(f)
+	case float32:
+		s = formatSpecial(float64(f))
+	default:
+		if v == nil || reflect.TypeOf(v) == nil {
+			return []byte("null")
+		}
+		s = fmt.Sprintf("<%T>", v)
+		if _, ok := v.(map[string]any); ok {
+			s = "<nested too deep or cyclic>"
+		}
+	}
+	b, _ := json.Marshal(s)
+	return b
+}
+
+func formatSpecial(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "+Inf"
+	case math.IsInf(f, -1):
+		return "-Inf"
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }

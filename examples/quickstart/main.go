@@ -1,0 +1,171 @@
+// Command quickstart serves a small chat API with sessiontrace, plays a
+// scripted conversation in two sessions against it, and prints what Phoenix's
+// Sessions view would show: each session's user, trace count, token totals
+// and turns.
+//
+//	go run ./examples/quickstart
+//
+// Offline by default: the model is an embedded fake OpenAI server. With
+// OPENAI_API_KEY set it talks to the real API (OPENAI_MODEL, default
+// gpt-4o-mini); with PHOENIX_COLLECTOR_ENDPOINT set it also exports the spans
+// to Phoenix (PHOENIX_API_KEY and PHOENIX_PROJECT_NAME are honoured).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/sashabaranov/go-openai"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/sessiontrace/sessiontrace/internal/chatbot"
+	"github.com/sessiontrace/sessiontrace/internal/sessionview"
+	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
+	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
+	"github.com/sessiontrace/sessiontrace/middleware"
+	"github.com/sessiontrace/sessiontrace/phoenix"
+)
+
+// script is the conversation played against the server: two users, each in
+// a session of their own, taking turns.
+var script = []struct{ session, user, message string }{
+	{"trip-lisbon-4821", "alice", "I'm planning three days in Lisbon in May. Where should I stay?"},
+	{"trip-kyoto-7310", "bob", "What is the best month to see the maples in Kyoto?"},
+	{"trip-lisbon-4821", "alice", "Which day trip would you pick from there?"},
+	{"trip-kyoto-7310", "bob", "And how do I avoid the crowds at Tofuku-ji?"},
+	{"trip-lisbon-4821", "alice", "Great. How do I get there by train?"},
+}
+
+// answers are the fake model's replies to the script, so the offline run
+// reads like a real conversation.
+var answers = map[string]string{
+	script[0].message: "Stay in Alfama or Baixa: walkable, central, and close to the trams.",
+	script[1].message: "Mid-November to early December, when the maples turn red.",
+	script[2].message: "Sintra: palaces, gardens and a 40-minute train ride.",
+	script[3].message: "Go at opening time on a weekday and see Tsutenkyo bridge first.",
+	script[4].message: "Take the Sintra line from Rossio station; trains leave every 20 minutes.",
+}
+
+func main() {
+	if err := run(context.Background(), os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out io.Writer) error {
+	// Tracing: keep the spans in memory for the summary, and export them to
+	// Phoenix too when it is configured.
+	spans := tracetest.NewInMemoryExporter()
+	opts := []phoenix.Option{phoenix.WithProjectName("sessiontrace-quickstart"), phoenix.WithoutGlobal()}
+	exporting := os.Getenv("PHOENIX_COLLECTOR_ENDPOINT") != ""
+	if exporting {
+		opts = append(opts, phoenix.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(spans)))
+	} else {
+		opts = append(opts, phoenix.WithExporter(spans), phoenix.WithSyncExport())
+	}
+	tp, err := phoenix.Register(ctx, opts...)
+	if err != nil {
+		return err
+	}
+	defer tp.Shutdown(context.Background())
+
+	// The model: the real API when a key is set, the embedded fake otherwise.
+	model, backend := os.Getenv("OPENAI_MODEL"), "the OpenAI API"
+	if model == "" {
+		model = openai.GPT4oMini
+	}
+	var client *openai.Client
+	if key := os.Getenv("OPENAI_API_KEY"); key != "" {
+		client = openai.NewClient(key)
+	} else {
+		fake := openaitest.NewServer(openaitest.WithResponder(func(r openaitest.Request) openaitest.Reply {
+			if r.Chat != nil && len(r.Chat.Messages) > 0 {
+				if a, ok := answers[r.Chat.Messages[len(r.Chat.Messages)-1].Content]; ok {
+					return openaitest.Reply{Content: a}
+				}
+			}
+			return openaitest.DefaultResponder(r)
+		}))
+		defer fake.Close()
+		client, backend = fake.Client(), "an embedded fake OpenAI server"
+	}
+	bot := chatbot.New(oiopenai.Wrap(client, oiopenai.WithTracerProvider(tp)), model)
+
+	// The chat server: otelhttp outside, sessiontrace's middleware inside, so
+	// the server span exists when the middleware stamps it. Every request is
+	// a public endpoint: a new root span, one turn in Phoenix.
+	handler := otelhttp.NewHandler(middleware.Handler(bot), "chat",
+		otelhttp.WithTracerProvider(tp),
+		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Shutdown(context.Background())
+	url := "http://" + ln.Addr().String() + "/chat"
+
+	fmt.Fprintf(out, "Chat server on %s, model %s via %s.\n\n", url, model, backend)
+	for _, turn := range script {
+		reply, err := send(ctx, url, turn.session, turn.user, turn.message)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%-5s> %s\n  bot> %s\n", turn.user, turn.message, reply)
+	}
+
+	if err := tp.ForceFlush(ctx); err != nil {
+		return err
+	}
+	view, problems := sessionview.Build(spans.GetSpans().Snapshots())
+	fmt.Fprintf(out, "\nWhat Phoenix's Sessions view shows (%d spans, %d sessions):\n\n", view.Spans, len(view.Sessions))
+	view.Print(out)
+	if exporting {
+		fmt.Fprintf(out, "\nExported to %s, project sessiontrace-quickstart.\n", os.Getenv("PHOENIX_COLLECTOR_ENDPOINT"))
+	}
+	for _, p := range problems {
+		fmt.Fprintln(out, "problem:", p)
+	}
+	if len(problems) > 0 {
+		return errors.New("the traces do not form clean sessions")
+	}
+	return nil
+}
+
+// send posts one message as the given session and user.
+func send(ctx context.Context, url, session, user, message string) (string, error) {
+	body, _ := json.Marshal(chatbot.Request{Message: message})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Session-ID", session)
+	req.Header.Set("X-User-ID", user)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return "", fmt.Errorf("POST /chat: %s: %s", resp.Status, bytes.TrimSpace(msg))
+	}
+	var r chatbot.Response
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return "", err
+	}
+	return r.Reply, nil
+}

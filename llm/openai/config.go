@@ -1,0 +1,97 @@
+package openai
+
+import (
+	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+)
+
+// ScopeName is the instrumentation scope name of the spans this package
+// starts: its import path.
+const ScopeName = "github.com/sessiontrace/sessiontrace/llm/openai"
+
+// config is what the options decide for one Client.
+type config struct {
+	// tracer is set when a TracerProvider was given; otherwise the global
+	// provider is looked up at every call, so that a Client made before
+	// otel.SetTracerProvider still reports to the provider set later.
+	tracer      trace.Tracer
+	trace       oiattr.Config
+	provider    string
+	providerSet bool
+	noTurn      bool
+}
+
+// Option configures a Client made by Wrap or NewClientWithConfig.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// newConfig applies opts over the defaults: the global TracerProvider at
+// call time, the TraceConfig of the environment (read now, once) and the
+// provider "openai". Nil options are skipped.
+func newConfig(opts []Option) config {
+	c := config{
+		trace:    oiattr.Config(sessiontrace.TraceConfigFromEnv()),
+		provider: semconv.LLMProviderOpenAI,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return c
+}
+
+func (c *config) getTracer() trace.Tracer {
+	if c.tracer != nil {
+		return c.tracer
+	}
+	return otel.GetTracerProvider().Tracer(ScopeName, trace.WithInstrumentationVersion(Version()))
+}
+
+// WithTracerProvider makes the Client start its spans with tp instead of the
+// global TracerProvider. A nil tp is ignored.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return optionFunc(func(c *config) {
+		if tp != nil {
+			c.tracer = tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version()))
+		}
+	})
+}
+
+// WithTraceConfig sets what the Client's spans may record. Without it the
+// Client uses sessiontrace.TraceConfigFromEnv, read once when the Client is
+// made. Code beats environment: cfg replaces the environment entirely.
+func WithTraceConfig(cfg sessiontrace.TraceConfig) Option {
+	return optionFunc(func(c *config) {
+		c.trace = oiattr.Config(cfg)
+	})
+}
+
+// WithProvider sets llm.provider, the company or service that hosts the
+// model ("openai", "azure", "groq", "deepseek", ...). The default is
+// "openai", or "azure" when NewClientWithConfig is given an Azure config.
+// An empty name is ignored.
+func WithProvider(name string) Option {
+	return optionFunc(func(c *config) {
+		if name != "" {
+			c.provider, c.providerSet = name, true
+		}
+	})
+}
+
+// WithoutTurnCapture stops the Client from writing the last user message and
+// the assistant's answer to the turn bound in the context (see
+// sessiontrace.BindTurn). Use it for calls that are not the conversation
+// itself, such as summarising or classifying in the background.
+func WithoutTurnCapture() Option {
+	return optionFunc(func(c *config) { c.noTurn = true })
+}

@@ -1,0 +1,330 @@
+//lint:file-ignore SA1019 go-openai still sends Functions and MaxTokens; the span records what was sent.
+
+package openai
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/sashabaranov/go-openai"
+
+	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+)
+
+// The request body of a chat call is recorded as input.value. go-openai
+// encodes it once to send it; encoding it again with encoding/json would
+// nearly double the wrapper's cost, because every message goes through
+// ChatCompletionMessage.MarshalJSON and a second validation pass. So the
+// body is put together from two parts: the parameters, encoded by
+// encoding/json from a copy of the request without messages, tools and
+// functions (which is also llm.invocation_parameters), and the messages,
+// written directly by appendMessages in the same shape MarshalJSON gives
+// (a test checks the two agree byte for byte).
+
+// messagesNull is how the parameters' encoding starts its second field.
+var messagesNull = []byte(`,"messages":null`)
+
+// chatParams returns llm.invocation_parameters: the request without
+// messages, tools and functions, as JSON. It also returns that encoding
+// with the messages field still in it (as null) and where that field
+// starts, for chatBody; at is -1 when it is not found.
+func chatParams(req *openai.ChatCompletionRequest, stream bool) (params string, enc []byte, at int, err error) {
+	p := *req
+	p.Messages, p.Tools, p.Functions = nil, nil, nil
+	if stream {
+		p.Stream = true
+	}
+	enc, err = json.Marshal(&p)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	// "model" is the first field and its value a string, in which a quote
+	// is always escaped: the first match is the field itself.
+	at = bytes.Index(enc, messagesNull)
+	if at < 0 {
+		return string(enc), enc, -1, nil
+	}
+	b := make([]byte, 0, len(enc)-len(messagesNull))
+	b = append(b, enc[:at]...)
+	b = append(b, enc[at+len(messagesNull):]...)
+	return unsafeString(b), enc, at, nil
+}
+
+// chatBody assembles the request body from the parameters' encoding (enc,
+// split at at), the messages, and the tools' encodings. Message text and
+// image URLs are masked as c says (HideInputText, HideInputImages,
+// Base64ImageMaxLength), by the rules of internal/oiattr. It returns "" when the request cannot be encoded, in
+// which case go-openai fails the call too.
+func chatBody(req *openai.ChatCompletionRequest, enc []byte, at int, tools []string, c oiattr.Config) string {
+	if at < 0 {
+		return ""
+	}
+	n := len(enc) + 32
+	for i := range req.Messages {
+		n += messageSize(&req.Messages[i])
+	}
+	for _, t := range tools {
+		n += len(t) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, enc[:at]...)
+	b = append(b, `,"messages":`...)
+	b, ok := appendMessages(b, req.Messages, c)
+	if !ok {
+		return ""
+	}
+	b = append(b, enc[at+len(messagesNull):len(enc)-1]...)
+	if len(req.Functions) > 0 {
+		fj, err := json.Marshal(req.Functions)
+		if err != nil {
+			return ""
+		}
+		b = append(b, `,"functions":`...)
+		b = append(b, fj...)
+	}
+	if len(req.Tools) > 0 {
+		if len(tools) != len(req.Tools) {
+			return ""
+		}
+		b = append(b, `,"tools":[`...)
+		for i, t := range tools {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, t...)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, '}')
+	return unsafeString(b)
+}
+
+// unsafeString returns b as a string without copying it, as
+// strings.Builder does; b must not change afterwards.
+func unsafeString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// messageSize estimates the encoded size of m.
+func messageSize(m *openai.ChatCompletionMessage) int {
+	n := 32 + len(m.Role) + len(m.Content) + len(m.Refusal) + len(m.Name) + len(m.ReasoningContent) + len(m.ToolCallID)
+	for i := range m.MultiContent {
+		p := &m.MultiContent[i]
+		n += 40 + len(p.Text)
+		if p.ImageURL != nil {
+			n += len(p.ImageURL.URL)
+		}
+	}
+	for i := range m.ToolCalls {
+		n += 64 + len(m.ToolCalls[i].ID) + len(m.ToolCalls[i].Function.Name) + len(m.ToolCalls[i].Function.Arguments)
+	}
+	return n
+}
+
+// appendMessages appends msgs as encoding/json encodes them through
+// ChatCompletionMessage.MarshalJSON, but for the text and images c masks.
+// It reports false where MarshalJSON fails (Content and MultiContent both
+// set).
+func appendMessages(b []byte, msgs []openai.ChatCompletionMessage, c oiattr.Config) ([]byte, bool) {
+	if msgs == nil {
+		return append(b, "null"...), true
+	}
+	b = append(b, '[')
+	for i := range msgs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var ok bool
+		if b, ok = appendMessage(b, &msgs[i], c); !ok {
+			return b, false
+		}
+	}
+	return append(b, ']'), true
+}
+
+func appendMessage(b []byte, m *openai.ChatCompletionMessage, c oiattr.Config) ([]byte, bool) {
+	if m.Content != "" && m.MultiContent != nil {
+		return b, false
+	}
+	b = append(b, `{"role":`...)
+	b = appendString(b, m.Role)
+	if len(m.MultiContent) > 0 {
+		b = appendStringField(b, `,"refusal":`, c.InputText(m.Refusal))
+		b = append(b, `,"content":[`...)
+		for i := range m.MultiContent {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendPart(b, &m.MultiContent[i], c)
+		}
+		b = append(b, ']')
+	} else {
+		b = appendStringField(b, `,"content":`, c.InputText(m.Content))
+		b = appendStringField(b, `,"refusal":`, c.InputText(m.Refusal))
+	}
+	b = appendStringField(b, `,"name":`, m.Name)
+	b = appendStringField(b, `,"reasoning_content":`, c.InputText(m.ReasoningContent))
+	if m.FunctionCall != nil {
+		b = append(b, `,"function_call":`...)
+		b = appendFunctionCall(b, m.FunctionCall)
+	}
+	if len(m.ToolCalls) > 0 {
+		b = append(b, `,"tool_calls":[`...)
+		for i := range m.ToolCalls {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendToolCall(b, &m.ToolCalls[i])
+		}
+		b = append(b, ']')
+	}
+	b = appendStringField(b, `,"tool_call_id":`, m.ToolCallID)
+	return append(b, '}'), true
+}
+
+func appendPart(b []byte, p *openai.ChatMessagePart, c oiattr.Config) []byte {
+	o := object{b: append(b, '{')}
+	o.string("type", string(p.Type))
+	o.string("text", c.InputText(p.Text))
+	if p.ImageURL != nil {
+		o.key("image_url")
+		u := object{b: append(o.b, '{')}
+		if p.ImageURL.URL != "" {
+			u.string("url", c.InputImageURL(p.ImageURL.URL))
+		}
+		u.string("detail", string(p.ImageURL.Detail))
+		o.b = append(u.b, '}')
+	}
+	return append(o.b, '}')
+}
+
+func appendToolCall(b []byte, tc *openai.ToolCall) []byte {
+	o := object{b: append(b, '{')}
+	if tc.Index != nil {
+		o.key("index")
+		o.b = strconv.AppendInt(o.b, int64(*tc.Index), 10)
+	}
+	o.string("id", tc.ID)
+	o.key("type")
+	o.b = appendString(o.b, string(tc.Type))
+	o.key("function")
+	o.b = appendFunctionCall(o.b, &tc.Function)
+	return append(o.b, '}')
+}
+
+func appendFunctionCall(b []byte, f *openai.FunctionCall) []byte {
+	o := object{b: append(b, '{')}
+	o.string("name", f.Name)
+	o.string("arguments", f.Arguments)
+	return append(o.b, '}')
+}
+
+// object writes the fields of a JSON object whose opening brace is already
+// in b, with the commas between them.
+type object struct {
+	b    []byte
+	more bool
+}
+
+func (o *object) key(k string) {
+	if o.more {
+		o.b = append(o.b, ',')
+	}
+	o.more = true
+	o.b = append(o.b, '"')
+	o.b = append(o.b, k...)
+	o.b = append(o.b, '"', ':')
+}
+
+// string writes a string field, unless s is empty (omitempty).
+func (o *object) string(k, s string) {
+	if s != "" {
+		o.key(k)
+		o.b = appendString(o.b, s)
+	}
+}
+
+// appendStringField appends key (which starts with a comma) and s, unless s
+// is empty (omitempty).
+func appendStringField(b []byte, key, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = append(b, key...)
+	return appendString(b, s)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// byteClass sorts the bytes of a string for appendString: 0 is written as
+// is, 1 is escaped, 2 starts (or continues) a multi-byte rune.
+var byteClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = 2
+		case c < 0x20, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
+// appendString appends s as a JSON string exactly as encoding/json writes
+// it: <, > and & escaped for HTML, invalid UTF-8 as U+FFFD, U+2028 and
+// U+2029 escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		class := byteClass[s[i]]
+		if class == 0 {
+			i++
+			continue
+		}
+		if class == 1 {
+			c := s[i]
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,190 @@
+//lint:file-ignore SA1019 the deprecated fields are still sent and must be recorded.
+
+package openai
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sashabaranov/go-openai"
+
+	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+)
+
+func intPtr(i int) *int { return &i }
+
+var encodeCases = []openai.ChatCompletionMessage{
+	{Role: "user", Content: "hi"},
+	{Role: "user"},
+	{Role: "", Content: "no role"},
+	{Role: "assistant", Content: "x", Refusal: "r", Name: "n", ReasoningContent: "because", ToolCallID: "id"},
+	{Role: "user", MultiContent: []openai.ChatMessagePart{
+		{Type: "text", Text: "look"},
+		{Type: "image_url", ImageURL: &openai.ChatMessageImageURL{URL: "https://x/y.png", Detail: "high"}},
+		{Type: "image_url", ImageURL: &openai.ChatMessageImageURL{}},
+		{},
+		{Text: "untyped"},
+	}, Refusal: "r", Name: "n"},
+	{Role: "user", MultiContent: []openai.ChatMessagePart{}}, // empty, not nil: content omitted
+	{Role: "assistant", FunctionCall: &openai.FunctionCall{}},
+	{Role: "assistant", FunctionCall: &openai.FunctionCall{Name: "f"}},
+	{Role: "assistant", FunctionCall: &openai.FunctionCall{Arguments: `{"a":1}`}},
+	{Role: "assistant", ToolCalls: []openai.ToolCall{
+		{ID: "c1", Type: "function", Function: openai.FunctionCall{Name: "f", Arguments: `{"q":"<b>&"}`}},
+		{Index: intPtr(3), Function: openai.FunctionCall{}},
+		{Index: intPtr(0), ID: "c2"},
+	}},
+	{Role: "user", Content: "\x00\x01\x1f\b\f\n\r\t\"\\<>& \u2028\u2029 \xff\xfe é 😀 \x7f"},
+	{Role: "tool", Content: strings.Repeat("long ", 1000), ToolCallID: "c1", Name: "get_weather"},
+}
+
+// appendMessages must write what encoding/json writes through
+// ChatCompletionMessage.MarshalJSON, byte for byte.
+func TestAppendMessagesMatchesEncodingJSON(t *testing.T) {
+	for i, m := range encodeCases {
+		msgs := []openai.ChatCompletionMessage{m}
+		want, err := json.Marshal(msgs)
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		got, ok := appendMessages(nil, msgs, oiattr.Config{})
+		if !ok || string(got) != string(want) {
+			t.Errorf("case %d (ok %v)\n got %s\nwant %s", i, ok, got, want)
+		}
+	}
+	all, _ := json.Marshal(encodeCases)
+	if got, _ := appendMessages(nil, encodeCases, oiattr.Config{}); string(got) != string(all) {
+		t.Errorf("all cases\n got %s\nwant %s", got, all)
+	}
+	if got, _ := appendMessages(nil, nil, oiattr.Config{}); string(got) != "null" {
+		t.Errorf("nil messages: %s", got)
+	}
+	// Content and MultiContent together: go-openai refuses to encode.
+	bad := []openai.ChatCompletionMessage{{Role: "user", Content: "a", MultiContent: []openai.ChatMessagePart{}}}
+	if _, err := json.Marshal(bad); err == nil {
+		t.Fatal("go-openai encodes Content with MultiContent now; revisit appendMessage")
+	}
+	if _, ok := appendMessages(nil, bad, oiattr.Config{}); ok {
+		t.Error("appendMessages accepted Content with MultiContent")
+	}
+}
+
+func TestAppendMessagesMasksImages(t *testing.T) {
+	long := "data:image/jpeg;base64," + strings.Repeat("/", 100)
+	msgs := []openai.ChatCompletionMessage{{Role: "user", MultiContent: []openai.ChatMessagePart{
+		{Type: "image_url", ImageURL: &openai.ChatMessageImageURL{URL: long}},
+		{Type: "image_url", ImageURL: &openai.ChatMessageImageURL{URL: "https://x/y.png"}},
+	}}}
+	for _, tc := range []struct {
+		cfg  oiattr.Config
+		want string
+	}{
+		{oiattr.Config{}, long + " https://x/y.png"},
+		{oiattr.Config{Base64ImageMaxLength: 50}, "__REDACTED__ https://x/y.png"},
+		{oiattr.Config{HideInputImages: true}, "__REDACTED__ __REDACTED__"},
+	} {
+		b, ok := appendMessages(nil, msgs, tc.cfg)
+		var got []struct {
+			Content []struct {
+				ImageURL struct{ URL string } `json:"image_url"`
+			} `json:"content"`
+		}
+		if err := json.Unmarshal(b, &got); !ok || err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if s := got[0].Content[0].ImageURL.URL + " " + got[0].Content[1].ImageURL.URL; s != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.cfg, s, tc.want)
+		}
+	}
+}
+
+func FuzzAppendMessages(f *testing.F) {
+	f.Add("user", "hello", "", "", "", "", false)
+	f.Add("assistant", "", "bob", "text", "https://x", `{"a":"<b>"}`, true)
+	f.Add("tool", "\xff\u2028<>&", "\x00", "\"", "\\", "é", true)
+	f.Fuzz(func(t *testing.T, role, content, name, text, url, args string, multi bool) {
+		m := openai.ChatCompletionMessage{Role: role, Content: content, Name: name, ToolCallID: args}
+		if multi {
+			m.Content = ""
+			m.MultiContent = []openai.ChatMessagePart{
+				{Type: "text", Text: text},
+				{Type: openai.ChatMessagePartTypeImageURL, ImageURL: &openai.ChatMessageImageURL{URL: url}},
+			}
+		}
+		if args != "" {
+			m.ToolCalls = []openai.ToolCall{{ID: text, Type: "function", Function: openai.FunctionCall{Name: name, Arguments: args}}}
+			m.FunctionCall = &openai.FunctionCall{Name: url, Arguments: content}
+		}
+		msgs := []openai.ChatCompletionMessage{m}
+		want, err := json.Marshal(msgs)
+		got, ok := appendMessages(nil, msgs, oiattr.Config{Base64ImageMaxLength: 1 << 30})
+		if (err == nil) != ok {
+			t.Fatalf("encoding/json error %v, appendMessages ok %v", err, ok)
+		}
+		if ok && string(got) != string(want) {
+			t.Fatalf("\n got %s\nwant %s", got, want)
+		}
+	})
+}
+
+func TestChatParams(t *testing.T) {
+	req := openai.ChatCompletionRequest{
+		Model:      `m","messages":null,"x`,
+		Messages:   encodeCases,
+		Tools:      []openai.Tool{{Type: "function", Function: &openai.FunctionDefinition{Name: "f"}}},
+		Functions:  []openai.FunctionDefinition{{Name: "g"}},
+		ToolChoice: "auto",
+	}
+	params, enc, at, err := chatParams(&req, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal([]byte(params), &p); err != nil {
+		t.Fatalf("%v: %s", err, params)
+	}
+	if p["model"] != req.Model || p["stream"] != true || p["tool_choice"] != "auto" || len(p) != 3 {
+		t.Errorf("params %s", params)
+	}
+	tool, _ := json.Marshal(req.Tools[0])
+	body := chatBody(&req, enc, at, []string{string(tool)}, oiattr.Config{})
+	req.Stream = true
+	want, _ := json.Marshal(req)
+	var a, b any
+	if err := json.Unmarshal([]byte(body), &a); err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+	_ = json.Unmarshal(want, &b)
+	aj, _ := json.Marshal(a)
+	bj, _ := json.Marshal(b)
+	if string(aj) != string(bj) {
+		t.Errorf("body\n got %s\nwant %s", aj, bj)
+	}
+}
+
+// appendMessage writes the fields of these types by hand. When go-openai
+// adds a field to one of them, this test fails, so that the encoder learns
+// the field before input.value silently loses it.
+func TestEncodedTypesUnchanged(t *testing.T) {
+	for _, tc := range []struct {
+		v      any
+		fields string
+	}{
+		{openai.ChatCompletionMessage{}, "Role Content Refusal MultiContent Name ReasoningContent FunctionCall ToolCalls ToolCallID"},
+		{openai.ChatMessagePart{}, "Type Text ImageURL"},
+		{openai.ChatMessageImageURL{}, "URL Detail"},
+		{openai.ToolCall{}, "Index ID Type Function"},
+		{openai.FunctionCall{}, "Name Arguments"},
+	} {
+		typ := reflect.TypeOf(tc.v)
+		names := make([]string, typ.NumField())
+		for i := range names {
+			names[i] = typ.Field(i).Name
+		}
+		if got := strings.Join(names, " "); got != tc.fields {
+			t.Errorf("%s has fields %s; appendMessage knows %s", typ, got, tc.fields)
+		}
+	}
+}

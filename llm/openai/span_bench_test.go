@@ -1,0 +1,63 @@
+package openai
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/sashabaranov/go-openai"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/sessiontrace/sessiontrace"
+)
+
+type discardExporter struct{}
+
+func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardExporter) Shutdown(context.Context) error                             { return nil }
+
+// BenchmarkChatSpanWork measures what the wrapper adds to a chat call of 20
+// messages without the network: the span, the request and response
+// attributes, and the export snapshot. BenchmarkRequestMarshal is what
+// go-openai itself spends encoding the same request, for scale.
+func BenchmarkChatSpanWork(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()), sdktrace.WithSyncer(discardExporter{}))
+	defer tp.Shutdown(context.Background())
+	c := Wrap(openai.NewClient(""), WithTracerProvider(tp), WithTraceConfig(sessiontrace.DefaultTraceConfig()))
+	req := benchRequest()
+	resp := openai.ChatCompletionResponse{ID: "chatcmpl-1", Object: "chat.completion", Created: 1, Model: "gpt-4o-mini",
+		Choices: []openai.ChatCompletionChoice{{Message: openai.ChatCompletionMessage{Role: "assistant", Content: strings.Repeat("word ", 30)}, FinishReason: "stop"}},
+		Usage:   openai.Usage{PromptTokens: 500, CompletionTokens: 30, TotalTokens: 530}}
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "s"), "u")
+	b.ReportAllocs()
+	for b.Loop() {
+		ctx, span := c.start(ctx, spanChat, c.llmStart)
+		cr := c.newChatRequest(&req, false)
+		attrs, answer := c.chatResponseAttrs(ctx, &cr, &resp)
+		succeed(span, attrs)
+		c.captureTurn(ctx, cr.userText, answer)
+	}
+}
+
+func BenchmarkRequestMarshal(b *testing.B) {
+	req := benchRequest()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchRequest() openai.ChatCompletionRequest {
+	msgs := []openai.ChatCompletionMessage{{Role: "system", Content: "You are a helpful travel assistant. Answer briefly, name concrete places, and ask one follow-up question when the request is vague."}}
+	for len(msgs) < 20 {
+		msgs = append(msgs, openai.ChatCompletionMessage{Role: "user", Content: "I am planning a trip to Lisbon in the spring with two friends. What neighbourhoods should we stay in, and is three days enough to see the city?"})
+		if len(msgs) < 20 {
+			msgs = append(msgs, openai.ChatCompletionMessage{Role: "assistant", Content: "Alfama and Baixa are central and walkable; Príncipe Real is quieter. Three days covers the centre, Belém and a day trip to Sintra. Do you prefer nightlife or calm evenings?"})
+		}
+	}
+	return openai.ChatCompletionRequest{Model: "gpt-4o-mini", Messages: msgs, Temperature: 0.2}
+}

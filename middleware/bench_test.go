@@ -1,0 +1,87 @@
+package middleware_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/middleware"
+)
+
+// discardWriter is a ResponseWriter that costs nothing, so that the
+// benchmarks measure the handlers and not the recorder.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+var bare = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	w.WriteHeader(http.StatusNoContent)
+})
+
+func benchRequests() map[string]*http.Request {
+	present := httptest.NewRequest(http.MethodPost, "/chat", nil)
+	present.Header.Set("X-Session-ID", "3f2b8c1e-9d4a-4e7b-8a51-0c6d2e9f7b13")
+	present.Header.Set("X-User-ID", "user-42")
+	absent := httptest.NewRequest(http.MethodPost, "/chat", nil)
+	return map[string]*http.Request{"present": present, "absent": absent}
+}
+
+func benchServe(b *testing.B, h http.Handler, r *http.Request) {
+	b.Helper()
+	w := &discardWriter{h: make(http.Header)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		h.ServeHTTP(w, r)
+		clear(w.h)
+	}
+}
+
+// benchTracerProvider records every span and exports none, so the cost is
+// that of instrumentation, not of an exporter.
+func benchTracerProvider(b *testing.B) *sdktrace.TracerProvider {
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()),
+	)
+	b.Cleanup(func() { _ = tp.Shutdown(b.Context()) })
+	return tp
+}
+
+func BenchmarkBare(b *testing.B) {
+	benchServe(b, bare, benchRequests()["present"])
+}
+
+func BenchmarkMiddleware(b *testing.B) {
+	h := middleware.Handler(bare)
+	for _, name := range []string{"present", "absent"} {
+		b.Run(name, func(b *testing.B) { benchServe(b, h, benchRequests()[name]) })
+	}
+}
+
+func BenchmarkOtelhttp(b *testing.B) {
+	h := otelhttp.NewHandler(bare, "chat", otelhttp.WithTracerProvider(benchTracerProvider(b)))
+	benchServe(b, h, benchRequests()["present"])
+}
+
+func BenchmarkOtelhttpMiddleware(b *testing.B) {
+	h := otelhttp.NewHandler(middleware.Handler(bare), "chat", otelhttp.WithTracerProvider(benchTracerProvider(b)))
+	for _, name := range []string{"present", "absent"} {
+		b.Run(name, func(b *testing.B) { benchServe(b, h, benchRequests()[name]) })
+	}
+}
+
+// BenchmarkSessionCookie measures a browser's request: the session comes
+// from the cookie and the cookie is sent again with a fresh expiry.
+func BenchmarkSessionCookie(b *testing.B) {
+	h := middleware.Handler(bare, middleware.WithSessionCookie(middleware.SessionCookie{}))
+	r := httptest.NewRequest(http.MethodPost, "/chat", nil)
+	r.Header.Set("Cookie", "theme=dark; oi_session_id=3f2b8c1e-9d4a-4e7b-8a51-0c6d2e9f7b13; lang=en")
+	benchServe(b, h, r)
+}
