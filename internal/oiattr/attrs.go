@@ -66,6 +66,7 @@ func InputMessages(attrs []attribute.KeyValue, msgs []Message, c Config) []attri
 	if c.HideInputs || c.HideInputMessages {
 		return attrs
 	}
+	prepareKeys(len(msgs))
 	for i := range msgs {
 		attrs = appendMessage(attrs, messageKeys(false, i), &msgs[i], c.HideInputText, c.HideInputImages, c.imageMax())
 	}
@@ -78,6 +79,7 @@ func OutputMessages(attrs []attribute.KeyValue, msgs []Message, c Config) []attr
 	if c.HideOutputs || c.HideOutputMessages {
 		return attrs
 	}
+	prepareKeys(len(msgs))
 	for i := range msgs {
 		attrs = appendMessage(attrs, messageKeys(true, i), &msgs[i], c.HideOutputText, false, c.imageMax())
 	}

@@ -272,13 +272,13 @@ func TestLastUserText(t *testing.T) {
 }
 
 func TestMessageKeysBeyondCache(t *testing.T) {
-	msgs := make([]Message, cachedIndices+2)
+	msgs := make([]Message, maxCachedIndices+2)
 	for i := range msgs {
 		msgs[i] = Message{Role: "user", Content: fmt.Sprint(i)}
 	}
 	a := InputMessages(nil, msgs, Config{})
 	last := a[len(a)-1]
-	if want := fmt.Sprintf("llm.input_messages.%d.message.content", cachedIndices+1); string(last.Key) != want {
+	if want := fmt.Sprintf("llm.input_messages.%d.message.content", maxCachedIndices+1); string(last.Key) != want {
 		t.Errorf("key = %s, want %s", last.Key, want)
 	}
 }

@@ -2,6 +2,8 @@ package oiattr
 
 import (
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 )
@@ -33,22 +35,49 @@ const (
 	OperationExecuteTool    = "execute_tool"
 )
 
-// cachedIndices is how many message indices have their keys built once at
-// start-up; conversations longer than that build the rest per call.
-const cachedIndices = 128
+// Message keys are built once per index and kept: flattening a conversation
+// then costs no string building for its keys. The table grows on demand up
+// to maxCachedIndices; longer conversations build the rest per call.
+const (
+	initialCachedIndices = 128
+	maxCachedIndices     = 8192
+)
 
 // msgKeys are the flattened keys of one message index.
 type msgKeys struct {
 	prefix, role, content, name, toolCallID string
 }
 
-var inputKeys, outputKeys [cachedIndices]msgKeys
+// keyTable holds the input and output keys of indices 0..len-1.
+type keyTable struct{ input, output []msgKeys }
 
-func init() {
-	for i := range cachedIndices {
-		inputKeys[i] = buildMsgKeys(false, i)
-		outputKeys[i] = buildMsgKeys(true, i)
+var (
+	keys     atomic.Pointer[keyTable]
+	keysGrow sync.Mutex
+)
+
+func init() { growKeys(initialCachedIndices) }
+
+// growKeys extends the table to at least n indices.
+func growKeys(n int) *keyTable {
+	keysGrow.Lock()
+	defer keysGrow.Unlock()
+	old := keys.Load()
+	if old != nil && len(old.input) >= n {
+		return old
 	}
+	start := 0
+	t := &keyTable{input: make([]msgKeys, n), output: make([]msgKeys, n)}
+	if old != nil {
+		start = copy(t.input, old.input)
+		copy(t.output, old.output)
+	}
+	for i := start; i < n; i++ {
+		t.input[i] = buildMsgKeys(false, i)
+		t.output[i] = buildMsgKeys(true, i)
+	}
+	keys.Store(t)
+	return t
 }
 
 func buildMsgKeys(output bool, i int) msgKeys {
@@ -71,15 +100,26 @@ func buildMsgKeys(output bool, i int) msgKeys {
 	}
 }
 
+// messageKeys returns the keys of message i; callers flattening n messages
+// call prepareKeys(n) first so the table is grown once, not per message.
 func messageKeys(output bool, i int) msgKeys {
-	switch {
-	case i >= cachedIndices:
+	t := keys.Load()
+	if i >= len(t.input) {
 		return buildMsgKeys(output, i)
-	case output:
-		return outputKeys[i]
-	default:
-		return inputKeys[i]
 	}
+	if output {
+		return t.output[i]
+	}
+	return t.input[i]
+}
+
+// prepareKeys makes sure the keys of n messages are in the table, as far as
+// it may grow.
+func prepareKeys(n int) {
+	if n <= len(keys.Load().input) {
+		return
+	}
+	growKeys(min(max(n, 2*len(keys.Load().input)), maxCachedIndices))
 }
 
 // contentKey is llm.{in,out}put_messages.{i}.message.contents.{j}.{child}.
