@@ -12,9 +12,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -119,7 +117,7 @@ func run(ctx context.Context, out io.Writer) error {
 
 	fmt.Fprintf(out, "Chat server on %s, model %s via %s.\n\n", url, model, backend)
 	for _, turn := range script {
-		reply, err := send(ctx, url, turn.session, turn.user, turn.message)
+		reply, err := chatbot.Post(ctx, url, turn.session, turn.user, turn.message)
 		if err != nil {
 			return err
 		}
@@ -142,30 +140,4 @@ func run(ctx context.Context, out io.Writer) error {
 		return errors.New("the traces do not form clean sessions")
 	}
 	return nil
-}
-
-// send posts one message as the given session and user.
-func send(ctx context.Context, url, session, user, message string) (string, error) {
-	body, _ := json.Marshal(chatbot.Request{Message: message})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Session-ID", session)
-	req.Header.Set("X-User-ID", user)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return "", fmt.Errorf("POST /chat: %s: %s", resp.Status, bytes.TrimSpace(msg))
-	}
-	var r chatbot.Response
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return "", err
-	}
-	return r.Reply, nil
 }

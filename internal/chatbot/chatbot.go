@@ -4,6 +4,7 @@
 package chatbot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -182,4 +183,36 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(Response{Reply: reply, SessionID: sessiontrace.SessionID(r.Context())})
+}
+
+// Post sends message to a /chat endpoint at url as the given session and
+// user (either may be empty) and returns the reply. A status other than 200
+// is an error carrying the start of the body.
+func Post(ctx context.Context, url, session, user, message string) (string, error) {
+	body, _ := json.Marshal(Request{Message: message})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if session != "" {
+		req.Header.Set("X-Session-ID", session)
+	}
+	if user != "" {
+		req.Header.Set("X-User-ID", user)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return "", fmt.Errorf("POST %s: %s: %s", url, resp.Status, bytes.TrimSpace(msg))
+	}
+	var r Response
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return "", err
+	}
+	return r.Reply, nil
 }
