@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -81,8 +82,8 @@ func newHandler(bot *chatbot.Bot, tp trace.TracerProvider) http.Handler {
 	}))
 	e.GET("/healthz", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	e.POST("/chat", func(c echo.Context) error {
-		var req chatbot.Request
-		if err := c.Bind(&req); err != nil || strings.TrimSpace(req.Message) == "" {
+		var req chatbot.Request // JSON whatever the Content-Type says, as curl -d sends a form type
+		if err := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 64<<10)).Decode(&req); err != nil || strings.TrimSpace(req.Message) == "" {
 			return c.String(http.StatusBadRequest, `send {"message": "..."}`)
 		}
 		reply, err := bot.Reply(c.Request().Context(), req.Message)

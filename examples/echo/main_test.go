@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -52,5 +54,22 @@ func TestConversations(t *testing.T) {
 	}
 	if len(fake.Requests()[2].Chat.Messages) != 4 {
 		t.Error("session history was not used")
+	}
+}
+
+// curl -d sends application/x-www-form-urlencoded: the JSON is read anyway.
+func TestFormContentTypeStillReadsJSON(t *testing.T) {
+	tp := sdktrace.NewTracerProvider()
+	fake := openaitest.NewServer()
+	defer fake.Close()
+	srv := httptest.NewServer(newHandler(chatbot.New(oiopenai.Wrap(fake.Client(), oiopenai.WithTracerProvider(tp)), "m"), tp))
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/chat", "application/x-www-form-urlencoded", strings.NewReader(`{"message":"hi"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status = %d", resp.StatusCode)
 	}
 }
