@@ -15,6 +15,15 @@ import (
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
 
+// The benchmarks compare go-openai's own client ("bare") with the wrapped
+// one ("wrapped"), both against openaitest on loopback, with a real SDK
+// TracerProvider that samples every span. Run them side by side:
+//
+//	go test -run '^$' -bench 'ChatCompletion' -benchtime 2000x ./llm/openai/
+//
+// BenchmarkChatSpanWork (span_bench_test.go) measures the wrapper's own
+// work without the network.
+
 // discard is an exporter that drops spans: the SDK still builds the
 // read-only snapshot of each span (attribute de-duplication included), so
 // the attribute work is measured, but nothing is kept.

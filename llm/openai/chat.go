@@ -135,13 +135,11 @@ func (c *Client) chatResponseAttrs(ctx context.Context, cr *chatRequest, resp *o
 	tc := c.cfg.trace
 	req := cr.req
 	attrs := oiattr.Model(cr.attrs, "", "", modelName(resp.Model, req.Model))
+	var body string
 	if !tc.HidesOutputBody(oiattr.BodyMessages) {
-		if b, err := json.Marshal(maskResponse(resp, tc)); err == nil {
-			attrs = oiattr.OutputBody(attrs, unsafeString(b), oiattr.BodyMessages, tc)
-		}
-	} else {
-		attrs = oiattr.OutputBody(attrs, "", oiattr.BodyMessages, tc)
+		body = chatResponseBody(resp, tc)
 	}
+	attrs = oiattr.OutputBody(attrs, body, oiattr.BodyMessages, tc)
 
 	var answer string
 	if len(resp.Choices) > 0 {

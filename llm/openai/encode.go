@@ -21,8 +21,10 @@ import (
 // body is put together from two parts: the parameters, encoded by
 // encoding/json from a copy of the request without messages, tools and
 // functions (which is also llm.invocation_parameters), and the messages,
-// written directly by appendMessages in the same shape MarshalJSON gives
-// (a test checks the two agree byte for byte).
+// written directly by appendMessages in the same shape MarshalJSON gives.
+// The response (output.value) is written the same way. Tests check both
+// against encoding/json byte for byte, and fail when go-openai adds a field
+// to a type written here by hand.
 
 // messagesNull is how the parameters' encoding starts its second field.
 var messagesNull = []byte(`,"messages":null`)
@@ -56,8 +58,9 @@ func chatParams(req *openai.ChatCompletionRequest, stream bool) (params string, 
 // chatBody assembles the request body from the parameters' encoding (enc,
 // split at at), the messages, and the tools' encodings. Message text and
 // image URLs are masked as c says (HideInputText, HideInputImages,
-// Base64ImageMaxLength), by the rules of internal/oiattr. It returns "" when the request cannot be encoded, in
-// which case go-openai fails the call too.
+// Base64ImageMaxLength), by the rules of internal/oiattr. It returns ""
+// when the request cannot be encoded, in which case go-openai fails the
+// call too.
 func chatBody(req *openai.ChatCompletionRequest, enc []byte, at int, tools []string, c oiattr.Config) string {
 	if at < 0 {
 		return ""
@@ -72,7 +75,7 @@ func chatBody(req *openai.ChatCompletionRequest, enc []byte, at int, tools []str
 	b := make([]byte, 0, n)
 	b = append(b, enc[:at]...)
 	b = append(b, `,"messages":`...)
-	b, ok := appendMessages(b, req.Messages, c)
+	b, ok := appendMessages(b, req.Messages, mask{c: c})
 	if !ok {
 		return ""
 	}
@@ -124,11 +127,147 @@ func messageSize(m *openai.ChatCompletionMessage) int {
 	return n
 }
 
+// chatResponseBody returns output.value: resp as encoding/json encodes it,
+// with the message text masked as c says. The usual shape (no log
+// probabilities, no content filter results) is written directly, for the
+// reason chatBody is; anything else goes through encoding/json. It returns
+// "" when resp cannot be encoded.
+func chatResponseBody(resp *openai.ChatCompletionResponse, c oiattr.Config) string {
+	if !plainResponse(resp) {
+		b, err := json.Marshal(maskResponse(resp, c))
+		if err != nil {
+			return ""
+		}
+		return unsafeString(b)
+	}
+	n := 256 + len(resp.ID) + len(resp.Model) + len(resp.SystemFingerprint)
+	for i := range resp.Choices {
+		n += 64 + len(zeroFilterJSON) + messageSize(&resp.Choices[i].Message)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"id":`...)
+	b = appendString(b, resp.ID)
+	b = append(b, `,"object":`...)
+	b = appendString(b, resp.Object)
+	b = append(b, `,"created":`...)
+	b = strconv.AppendInt(b, resp.Created, 10)
+	b = append(b, `,"model":`...)
+	b = appendString(b, resp.Model)
+	b = append(b, `,"choices":`...)
+	if resp.Choices == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range resp.Choices {
+			ch := &resp.Choices[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"index":`...)
+			b = strconv.AppendInt(b, int64(ch.Index), 10)
+			b = append(b, `,"message":`...)
+			var ok bool
+			if b, ok = appendMessage(b, &ch.Message, mask{c: c, output: true}); !ok {
+				return ""
+			}
+			b = append(b, `,"finish_reason":`...)
+			if r := finishReason(ch.FinishReason); r == "" {
+				b = append(b, "null"...)
+			} else {
+				b = appendString(b, r)
+			}
+			b = append(b, `,"content_filter_results":`...)
+			b = append(b, zeroFilterJSON...)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	u := &resp.Usage
+	b = append(b, `,"usage":{"prompt_tokens":`...)
+	b = strconv.AppendInt(b, int64(u.PromptTokens), 10)
+	b = append(b, `,"completion_tokens":`...)
+	b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
+	b = append(b, `,"total_tokens":`...)
+	b = strconv.AppendInt(b, int64(u.TotalTokens), 10)
+	b = append(b, `,"prompt_tokens_details":`...)
+	if d := u.PromptTokensDetails; d == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"audio_tokens":`...)
+		b = strconv.AppendInt(b, int64(d.AudioTokens), 10)
+		b = append(b, `,"cached_tokens":`...)
+		b = strconv.AppendInt(b, int64(d.CachedTokens), 10)
+		b = append(b, '}')
+	}
+	b = append(b, `,"completion_tokens_details":`...)
+	if d := u.CompletionTokensDetails; d == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, `{"audio_tokens":`...)
+		b = strconv.AppendInt(b, int64(d.AudioTokens), 10)
+		b = append(b, `,"reasoning_tokens":`...)
+		b = strconv.AppendInt(b, int64(d.ReasoningTokens), 10)
+		b = append(b, `,"accepted_prediction_tokens":`...)
+		b = strconv.AppendInt(b, int64(d.AcceptedPredictionTokens), 10)
+		b = append(b, `,"rejected_prediction_tokens":`...)
+		b = strconv.AppendInt(b, int64(d.RejectedPredictionTokens), 10)
+		b = append(b, '}')
+	}
+	b = append(b, `},"system_fingerprint":`...)
+	b = appendString(b, resp.SystemFingerprint)
+	if resp.ServiceTier != "" {
+		b = append(b, `,"service_tier":`...)
+		b = appendString(b, string(resp.ServiceTier))
+	}
+	b = append(b, '}')
+	return unsafeString(b)
+}
+
+// zeroFilterJSON is how encoding/json writes empty content filter results
+// (omitempty does not leave a struct out).
+var zeroFilterJSON, _ = json.Marshal(openai.ContentFilterResults{})
+
+// plainResponse reports whether chatResponseBody can write resp directly.
+func plainResponse(resp *openai.ChatCompletionResponse) bool {
+	if len(resp.PromptFilterResults) > 0 {
+		return false
+	}
+	for i := range resp.Choices {
+		ch := &resp.Choices[i]
+		if ch.LogProbs != nil || ch.ContentFilterResults != (openai.ContentFilterResults{}) {
+			return false
+		}
+	}
+	return true
+}
+
+// mask applies the masking rules of internal/oiattr to the text and image
+// URLs of messages written into a body: those of input messages, or with
+// output set those of output messages.
+type mask struct {
+	c      oiattr.Config
+	output bool
+}
+
+func (m mask) text(s string) string {
+	if m.output {
+		return m.c.OutputText(s)
+	}
+	return m.c.InputText(s)
+}
+
+func (m mask) image(url string) string {
+	if m.output {
+		return url // OutputMessages leaves images alone
+	}
+	return m.c.InputImageURL(url)
+}
+
 // appendMessages appends msgs as encoding/json encodes them through
 // ChatCompletionMessage.MarshalJSON, but for the text and images c masks.
 // It reports false where MarshalJSON fails (Content and MultiContent both
 // set).
-func appendMessages(b []byte, msgs []openai.ChatCompletionMessage, c oiattr.Config) ([]byte, bool) {
+func appendMessages(b []byte, msgs []openai.ChatCompletionMessage, c mask) ([]byte, bool) {
 	if msgs == nil {
 		return append(b, "null"...), true
 	}
@@ -145,14 +284,14 @@ func appendMessages(b []byte, msgs []openai.ChatCompletionMessage, c oiattr.Conf
 	return append(b, ']'), true
 }
 
-func appendMessage(b []byte, m *openai.ChatCompletionMessage, c oiattr.Config) ([]byte, bool) {
+func appendMessage(b []byte, m *openai.ChatCompletionMessage, c mask) ([]byte, bool) {
 	if m.Content != "" && m.MultiContent != nil {
 		return b, false
 	}
 	b = append(b, `{"role":`...)
 	b = appendString(b, m.Role)
 	if len(m.MultiContent) > 0 {
-		b = appendStringField(b, `,"refusal":`, c.InputText(m.Refusal))
+		b = appendStringField(b, `,"refusal":`, c.text(m.Refusal))
 		b = append(b, `,"content":[`...)
 		for i := range m.MultiContent {
 			if i > 0 {
@@ -162,11 +301,11 @@ func appendMessage(b []byte, m *openai.ChatCompletionMessage, c oiattr.Config) (
 		}
 		b = append(b, ']')
 	} else {
-		b = appendStringField(b, `,"content":`, c.InputText(m.Content))
-		b = appendStringField(b, `,"refusal":`, c.InputText(m.Refusal))
+		b = appendStringField(b, `,"content":`, c.text(m.Content))
+		b = appendStringField(b, `,"refusal":`, c.text(m.Refusal))
 	}
 	b = appendStringField(b, `,"name":`, m.Name)
-	b = appendStringField(b, `,"reasoning_content":`, c.InputText(m.ReasoningContent))
+	b = appendStringField(b, `,"reasoning_content":`, c.text(m.ReasoningContent))
 	if m.FunctionCall != nil {
 		b = append(b, `,"function_call":`...)
 		b = appendFunctionCall(b, m.FunctionCall)
@@ -185,15 +324,15 @@ func appendMessage(b []byte, m *openai.ChatCompletionMessage, c oiattr.Config) (
 	return append(b, '}'), true
 }
 
-func appendPart(b []byte, p *openai.ChatMessagePart, c oiattr.Config) []byte {
+func appendPart(b []byte, p *openai.ChatMessagePart, c mask) []byte {
 	o := object{b: append(b, '{')}
 	o.string("type", string(p.Type))
-	o.string("text", c.InputText(p.Text))
+	o.string("text", c.text(p.Text))
 	if p.ImageURL != nil {
 		o.key("image_url")
 		u := object{b: append(o.b, '{')}
 		if p.ImageURL.URL != "" {
-			u.string("url", c.InputImageURL(p.ImageURL.URL))
+			u.string("url", c.image(p.ImageURL.URL))
 		}
 		u.string("detail", string(p.ImageURL.Detail))
 		o.b = append(u.b, '}')

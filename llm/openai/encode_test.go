@@ -49,16 +49,16 @@ func TestAppendMessagesMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
-		got, ok := appendMessages(nil, msgs, oiattr.Config{})
+		got, ok := appendMessages(nil, msgs, mask{c: oiattr.Config{}})
 		if !ok || string(got) != string(want) {
 			t.Errorf("case %d (ok %v)\n got %s\nwant %s", i, ok, got, want)
 		}
 	}
 	all, _ := json.Marshal(encodeCases)
-	if got, _ := appendMessages(nil, encodeCases, oiattr.Config{}); string(got) != string(all) {
+	if got, _ := appendMessages(nil, encodeCases, mask{c: oiattr.Config{}}); string(got) != string(all) {
 		t.Errorf("all cases\n got %s\nwant %s", got, all)
 	}
-	if got, _ := appendMessages(nil, nil, oiattr.Config{}); string(got) != "null" {
+	if got, _ := appendMessages(nil, nil, mask{c: oiattr.Config{}}); string(got) != "null" {
 		t.Errorf("nil messages: %s", got)
 	}
 	// Content and MultiContent together: go-openai refuses to encode.
@@ -66,7 +66,7 @@ func TestAppendMessagesMatchesEncodingJSON(t *testing.T) {
 	if _, err := json.Marshal(bad); err == nil {
 		t.Fatal("go-openai encodes Content with MultiContent now; revisit appendMessage")
 	}
-	if _, ok := appendMessages(nil, bad, oiattr.Config{}); ok {
+	if _, ok := appendMessages(nil, bad, mask{c: oiattr.Config{}}); ok {
 		t.Error("appendMessages accepted Content with MultiContent")
 	}
 }
@@ -85,7 +85,7 @@ func TestAppendMessagesMasksImages(t *testing.T) {
 		{oiattr.Config{Base64ImageMaxLength: 50}, "__REDACTED__ https://x/y.png"},
 		{oiattr.Config{HideInputImages: true}, "__REDACTED__ __REDACTED__"},
 	} {
-		b, ok := appendMessages(nil, msgs, tc.cfg)
+		b, ok := appendMessages(nil, msgs, mask{c: tc.cfg})
 		var got []struct {
 			Content []struct {
 				ImageURL struct{ URL string } `json:"image_url"`
@@ -119,7 +119,7 @@ func FuzzAppendMessages(f *testing.F) {
 		}
 		msgs := []openai.ChatCompletionMessage{m}
 		want, err := json.Marshal(msgs)
-		got, ok := appendMessages(nil, msgs, oiattr.Config{Base64ImageMaxLength: 1 << 30})
+		got, ok := appendMessages(nil, msgs, mask{c: oiattr.Config{Base64ImageMaxLength: 1 << 30}})
 		if (err == nil) != ok {
 			t.Fatalf("encoding/json error %v, appendMessages ok %v", err, ok)
 		}
@@ -185,6 +185,74 @@ func TestEncodedTypesUnchanged(t *testing.T) {
 		}
 		if got := strings.Join(names, " "); got != tc.fields {
 			t.Errorf("%s has fields %s; appendMessage knows %s", typ, got, tc.fields)
+		}
+	}
+}
+
+// chatResponseBody must write what encoding/json writes, byte for byte.
+func TestChatResponseBodyMatchesEncodingJSON(t *testing.T) {
+	idx := 0
+	cases := []openai.ChatCompletionResponse{
+		{},
+		{ID: "chatcmpl-1", Object: "chat.completion", Created: 1735689600, Model: "gpt-4o", SystemFingerprint: "fp",
+			Choices: []openai.ChatCompletionChoice{{Message: openai.ChatCompletionMessage{Role: "assistant", Content: "Hi <there> & \u2028 é"}, FinishReason: "stop"}},
+			Usage:   openai.Usage{PromptTokens: 3, CompletionTokens: 4, TotalTokens: 7}},
+		{Choices: []openai.ChatCompletionChoice{}, ServiceTier: openai.ServiceTierFlex,
+			Usage: openai.Usage{PromptTokensDetails: &openai.PromptTokensDetails{AudioTokens: 1, CachedTokens: 2},
+				CompletionTokensDetails: &openai.CompletionTokensDetails{AudioTokens: 3, ReasoningTokens: 4, AcceptedPredictionTokens: 5, RejectedPredictionTokens: 6}}},
+		{Choices: []openai.ChatCompletionChoice{
+			{Index: 0, FinishReason: openai.FinishReasonToolCalls, Message: openai.ChatCompletionMessage{Role: "assistant",
+				ToolCalls: []openai.ToolCall{{ID: "c", Type: "function", Index: &idx, Function: openai.FunctionCall{Name: "f", Arguments: `{"a":"<b>"}`}}}}},
+			{Index: 1, FinishReason: openai.FinishReasonNull, Message: openai.ChatCompletionMessage{Role: "assistant", Refusal: "no", ReasoningContent: "r"}},
+			{Index: 2, Message: openai.ChatCompletionMessage{Role: "assistant", MultiContent: []openai.ChatMessagePart{{Type: "text", Text: "t"}}}},
+		}},
+		// Not the usual shape: encoding/json writes these.
+		{Choices: []openai.ChatCompletionChoice{{LogProbs: &openai.LogProbs{Content: []openai.LogProb{{Token: "a", LogProb: -0.5}}}}}},
+		{Choices: []openai.ChatCompletionChoice{{ContentFilterResults: openai.ContentFilterResults{Hate: openai.Hate{Filtered: true, Severity: "high"}}}}},
+		{PromptFilterResults: []openai.PromptFilterResult{{Index: 0}}},
+	}
+	for i, resp := range cases {
+		want, err := json.Marshal(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := chatResponseBody(&resp, oiattr.Config{}); got != string(want) {
+			t.Errorf("case %d\n got %s\nwant %s", i, got, want)
+		}
+	}
+	// Masked output text, both ways.
+	for _, resp := range cases[1:5] {
+		direct := chatResponseBody(&resp, oiattr.Config{HideOutputText: true})
+		want, _ := json.Marshal(maskResponse(&resp, oiattr.Config{HideOutputText: true}))
+		if direct != string(want) {
+			t.Errorf("masked\n got %s\nwant %s", direct, want)
+		}
+	}
+	bad := openai.ChatCompletionResponse{Choices: []openai.ChatCompletionChoice{{Message: openai.ChatCompletionMessage{Content: "a", MultiContent: []openai.ChatMessagePart{}}}}}
+	if got := chatResponseBody(&bad, oiattr.Config{}); got != "" {
+		t.Errorf("unencodable response: %s", got)
+	}
+}
+
+// chatResponseBody writes these types by hand; see TestEncodedTypesUnchanged.
+func TestEncodedResponseTypesUnchanged(t *testing.T) {
+	for _, tc := range []struct {
+		v      any
+		fields string
+	}{
+		{openai.ChatCompletionResponse{}, "ID Object Created Model Choices Usage SystemFingerprint PromptFilterResults ServiceTier httpHeader"},
+		{openai.ChatCompletionChoice{}, "Index Message FinishReason LogProbs ContentFilterResults"},
+		{openai.Usage{}, "PromptTokens CompletionTokens TotalTokens PromptTokensDetails CompletionTokensDetails"},
+		{openai.PromptTokensDetails{}, "AudioTokens CachedTokens"},
+		{openai.CompletionTokensDetails{}, "AudioTokens ReasoningTokens AcceptedPredictionTokens RejectedPredictionTokens"},
+	} {
+		typ := reflect.TypeOf(tc.v)
+		names := make([]string, typ.NumField())
+		for i := range names {
+			names[i] = typ.Field(i).Name
+		}
+		if got := strings.Join(names, " "); got != tc.fields {
+			t.Errorf("%s has fields %s; chatResponseBody knows %s", typ, got, tc.fields)
 		}
 	}
 }

@@ -293,7 +293,7 @@ func TestChatStreamCancelled(t *testing.T) {
 // Close from another goroutine stops a Recv that waits; one span.
 func TestChatStreamConcurrentClose(t *testing.T) {
 	h := newHarness(t)
-	h.srv.Enqueue(openaitest.Reply{Content: strings.Repeat("slow ", 50), ChunkDelay: 20 * time.Millisecond})
+	h.srv.Enqueue(openaitest.Reply{Content: strings.Repeat("slow ", 500), ChunkDelay: 20 * time.Millisecond})
 	s, err := h.client.CreateChatCompletionStream(context.Background(), userRequest("go slowly"))
 	if err != nil {
 		t.Fatal(err)
