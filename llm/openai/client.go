@@ -9,6 +9,7 @@ import (
 	"github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
@@ -110,10 +111,13 @@ func newAttrs(n int) []attribute.KeyValue {
 	return make([]attribute.KeyValue, 0, n)
 }
 
-// freeAttrs gives attrs back to the pool, without the strings it holds.
-func freeAttrs(attrs []attribute.KeyValue) {
-	if cap(attrs) > 1024 {
-		return // an unusual conversation: let it go
+// freeAttrs gives attrs, just handed to span.SetAttributes, back to the
+// pool, without the strings it holds. Only the OpenTelemetry SDK's spans are
+// known to copy what SetAttributes gets; another implementation may keep
+// the slice, so its slices are left to the garbage collector.
+func freeAttrs(span trace.Span, attrs []attribute.KeyValue) {
+	if _, sdk := span.(sdktrace.ReadWriteSpan); !sdk || cap(attrs) > 1024 {
+		return
 	}
 	clear(attrs)
 	attrs = attrs[:0]
@@ -123,7 +127,7 @@ func freeAttrs(attrs []attribute.KeyValue) {
 // succeed sets attrs and status OK, and ends the span.
 func succeed(span trace.Span, attrs []attribute.KeyValue) {
 	span.SetAttributes(attrs...)
-	freeAttrs(attrs)
+	freeAttrs(span, attrs)
 	span.SetStatus(codes.Ok, "")
 	span.End()
 }
@@ -135,7 +139,7 @@ func fail(span trace.Span, attrs []attribute.KeyValue, err error) {
 		attrs = append(attrs, attribute.Int(oiattr.HTTPResponseStatusCode, code))
 	}
 	span.SetAttributes(attrs...)
-	freeAttrs(attrs)
+	freeAttrs(span, attrs)
 	oiattr.RecordError(span, err)
 	span.End()
 }
