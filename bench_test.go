@@ -86,8 +86,8 @@ func BenchmarkOnStart(b *testing.B) {
 }
 
 // BenchmarkSetters is what a request pays to carry a session and a user:
-// the two setters, or WithAttributes at once. Half of the allocations are
-// the official OpenInference context keys, set for interoperability.
+// the two setters, or WithAttributes at once (one context node, which also
+// answers the official OpenInference context keys).
 func BenchmarkSetters(b *testing.B) {
 	ctx := context.Background()
 	b.Run("WithSession+WithUser", func(b *testing.B) {

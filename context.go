@@ -36,12 +36,16 @@ type stateKey struct{}
 // derived here, so allocations count.
 type stateCtx struct {
 	context.Context
-	s state
+	s   state
+	own uint8 // the fields this node set; see official.go
 }
 
 func (c *stateCtx) Value(key any) any {
 	if key == (stateKey{}) {
 		return &c.s
+	}
+	if v, ok := c.officialValue(key); ok {
+		return v
 	}
 	return c.Context.Value(key)
 }
@@ -66,13 +70,15 @@ func stateFrom(ctx context.Context) *state {
 	return s
 }
 
-// derive returns a context whose state is a copy of ctx's changed by set.
-func derive(ctx context.Context, set func(*state)) context.Context {
-	c := &stateCtx{Context: ctx}
+// derive returns a context whose state is a copy of ctx's changed by set,
+// which sets the fields named by own.
+func derive(ctx context.Context, own uint8, set func(*state)) context.Context {
+	c := &stateCtx{own: own}
 	if old := stateFrom(ctx); old != nil {
 		c.s = *old
 	}
 	set(&c.s)
+	c.Context = setOfficial(ctx, &c.s, own)
 	c.s.attrs = c.s.attributes(c.s.inline[:0])
 	return c
 }
@@ -114,8 +120,7 @@ func WithSession(ctx context.Context, sessionID string) context.Context {
 	if sessionID == "" {
 		return ctx
 	}
-	ctx = instrumentation.WithSession(ctx, sessionID)
-	return derive(ctx, func(s *state) { s.sessionID = sessionID })
+	return derive(ctx, ownSession, func(s *state) { s.sessionID = sessionID })
 }
 
 // WithUser returns a context whose spans carry user.id = userID. An empty
@@ -124,8 +129,7 @@ func WithUser(ctx context.Context, userID string) context.Context {
 	if userID == "" {
 		return ctx
 	}
-	ctx = instrumentation.WithUser(ctx, userID)
-	return derive(ctx, func(s *state) { s.userID = userID })
+	return derive(ctx, ownUser, func(s *state) { s.userID = userID })
 }
 
 // WithMetadata returns a context whose spans carry metadata, the map encoded
@@ -139,8 +143,7 @@ func WithMetadata(ctx context.Context, metadata map[string]any) context.Context 
 	}
 	m := maps.Clone(metadata)
 	js := oiattr.JSON(m)
-	ctx = instrumentation.WithMetadata(ctx, js)
-	return derive(ctx, func(s *state) { s.metadata, s.metadataJSON = m, js })
+	return derive(ctx, ownMetadata, func(s *state) { s.metadata, s.metadataJSON = m, js })
 }
 
 // WithTags returns a context whose spans carry tag.tags, a string-slice
@@ -151,8 +154,7 @@ func WithTags(ctx context.Context, tags ...string) context.Context {
 	if kept == nil {
 		return ctx
 	}
-	ctx = instrumentation.WithTags(ctx, kept...)
-	return derive(ctx, func(s *state) { s.tags = kept })
+	return derive(ctx, ownTags, func(s *state) { s.tags = kept })
 }
 
 // WithPromptTemplate returns a context whose spans carry the template, its
@@ -163,7 +165,7 @@ func WithPromptTemplate(ctx context.Context, t PromptTemplate) context.Context {
 		return ctx
 	}
 	tmpl, js := copyTemplate(t)
-	return derive(ctx, func(s *state) { s.template, s.variablesJSON = tmpl, js })
+	return derive(ctx, 0, func(s *state) { s.template, s.variablesJSON = tmpl, js })
 }
 
 // copyTemplate copies t's variables and encodes them.
@@ -204,7 +206,6 @@ func WithAttributes(ctx context.Context, a Attributes) context.Context {
 	if len(a.Metadata) > 0 {
 		md = maps.Clone(a.Metadata)
 		mdJSON = oiattr.JSON(md)
-		ctx = instrumentation.WithMetadata(ctx, mdJSON)
 	}
 	tags := nonEmpty(a.Tags)
 	var tmpl *PromptTemplate
@@ -215,12 +216,16 @@ func WithAttributes(ctx context.Context, a Attributes) context.Context {
 	if a.SessionID == "" && a.UserID == "" && md == nil && tags == nil && tmpl == nil {
 		return ctx
 	}
-	ctx = instrumentation.WithSession(ctx, a.SessionID)
-	ctx = instrumentation.WithUser(ctx, a.UserID)
-	if tags != nil {
-		ctx = instrumentation.WithTags(ctx, tags...)
+	var own uint8
+	for _, f := range [...]struct {
+		set bool
+		bit uint8
+	}{{a.SessionID != "", ownSession}, {a.UserID != "", ownUser}, {md != nil, ownMetadata}, {tags != nil, ownTags}} {
+		if f.set {
+			own |= f.bit
+		}
 	}
-	return derive(ctx, func(s *state) {
+	return derive(ctx, own, func(s *state) {
 		if a.SessionID != "" {
 			s.sessionID = a.SessionID
 		}

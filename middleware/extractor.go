@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"sync"
 	"time"
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
@@ -92,10 +94,21 @@ func (e *Extractor) Apply(w http.ResponseWriter, r *http.Request) *http.Request 
 	return r.WithContext(ctx)
 }
 
+// stampBufs recycles the attribute slices of stamp. Only the OpenTelemetry
+// SDK's spans are known to copy what SetAttributes gets; another
+// implementation may keep the slice, so it gets a fresh one.
+var stampBufs = sync.Pool{New: func() any { return new([3]attribute.KeyValue) }}
+
 // stamp sets the span kind and the IDs in a single SetAttributes call.
 func (c *config) stamp(span trace.Span, session, user string) {
-	attrs := make([]attribute.KeyValue, 1, 3)
-	attrs[0] = c.kind
+	_, sdk := span.(sdktrace.ReadWriteSpan)
+	var buf *[3]attribute.KeyValue
+	if sdk {
+		buf = stampBufs.Get().(*[3]attribute.KeyValue)
+	} else {
+		buf = new([3]attribute.KeyValue)
+	}
+	attrs := append(buf[:0], c.kind)
 	if session != "" {
 		attrs = append(attrs, attribute.String(semconv.SessionID, session))
 	}
@@ -103,6 +116,10 @@ func (c *config) stamp(span trace.Span, session, user string) {
 		attrs = append(attrs, attribute.String(semconv.UserID, user))
 	}
 	span.SetAttributes(attrs...)
+	if sdk {
+		*buf = [3]attribute.KeyValue{} // hold no IDs while pooled
+		stampBufs.Put(buf)
+	}
 }
 
 // withBaggage adds the IDs as session.id and user.id members to the
