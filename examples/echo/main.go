@@ -12,17 +12,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"log"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -33,43 +25,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	addr := os.Getenv("ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:8080"
-	}
-	if err := run(ctx, addr); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func run(ctx context.Context, addr string) error {
-	env, err := chatbot.Setup(ctx, "sessiontrace-echo", os.Stdout)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-
-	srv := &http.Server{
-		Addr:              addr,
-		Handler:           newHandler(chatbot.New(env.Wrapped(), env.Model), env.TracerProvider),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Printf("chat server on http://%s/chat, model %s via %s\n", addr, env.Model, env.Backend)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	chatbot.Main("sessiontrace-echo", func(env *chatbot.Env) (http.Handler, error) {
+		return newHandler(chatbot.New(env.Wrapped(), env.Model), env.TracerProvider), nil
+	})
 }
 
 // newHandler wraps the whole Echo instance in otelhttp, so the server span

@@ -12,16 +12,8 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"log"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
@@ -32,44 +24,10 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	addr := os.Getenv("ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:8080"
-	}
-	if err := run(ctx, addr); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func run(ctx context.Context, addr string) error {
-	env, err := chatbot.Setup(ctx, "sessiontrace-gin", os.Stdout)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-
 	gin.SetMode(gin.ReleaseMode)
-	srv := &http.Server{
-		Addr:              addr,
-		Handler:           newRouter(chatbot.New(env.Wrapped(), env.Model), env.TracerProvider),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Printf("chat server on http://%s/chat, model %s via %s\n", addr, env.Model, env.Backend)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	chatbot.Main("sessiontrace-gin", func(env *chatbot.Env) (http.Handler, error) {
+		return newRouter(chatbot.New(env.Wrapped(), env.Model), env.TracerProvider), nil
+	})
 }
 
 // newRouter registers otelgin first, so the server span exists when

@@ -19,16 +19,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"log"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
-	"time"
 
 	"github.com/tmc/langchaingo/agents"
 	"github.com/tmc/langchaingo/chains"
@@ -47,51 +41,19 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, envOr("ADDR", "127.0.0.1:8080")); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func run(ctx context.Context, addr string) error {
-	env, err := chatbot.Setup(ctx, "sessiontrace-langchaingo", os.Stdout)
-	if err != nil {
-		return err
-	}
-	defer env.Close() // flushes the last spans
-
-	// langchaingo's own OpenAI backend: the real API (OPENAI_API_KEY, read by
-	// langchaingo) or the embedded fake server.
-	opts := []openai.Option{openai.WithModel(env.Model)}
-	if env.BaseURL != "" {
-		opts = append(opts, openai.WithBaseURL(env.BaseURL), openai.WithToken("test"))
-	}
-	llm, err := openai.New(opts...)
-	if err != nil {
-		return err
-	}
-
-	srv := &http.Server{
-		Addr:              addr,
-		Handler:           newHandler(newBot(llm, env.Model, env.TracerProvider), env.TracerProvider),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Printf("chat server on http://%s/chat, model %s via %s (langchaingo)\n", addr, env.Model, env.Backend)
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	chatbot.Main("sessiontrace-langchaingo", func(env *chatbot.Env) (http.Handler, error) {
+		// langchaingo's own OpenAI backend: the real API (OPENAI_API_KEY,
+		// read by langchaingo) or the embedded fake server.
+		opts := []openai.Option{openai.WithModel(env.Model)}
+		if env.BaseURL != "" {
+			opts = append(opts, openai.WithBaseURL(env.BaseURL), openai.WithToken("test"))
+		}
+		llm, err := openai.New(opts...)
+		if err != nil {
+			return nil, err
+		}
+		return newHandler(newBot(llm, env.Model, env.TracerProvider), env.TracerProvider), nil
+	})
 }
 
 // newHandler is the HTTP side: otelhttp outside, the middleware inside. A
@@ -245,11 +207,4 @@ func decode(w http.ResponseWriter, r *http.Request) (string, bool) {
 		return "", false
 	}
 	return req.Message, true
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

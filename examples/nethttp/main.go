@@ -13,15 +13,7 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"log"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/trace"
@@ -31,40 +23,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, envOr("ADDR", "127.0.0.1:8080")); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func run(ctx context.Context, addr string) error {
-	env, err := chatbot.Setup(ctx, "sessiontrace-nethttp", os.Stdout)
-	if err != nil {
-		return err
-	}
-	defer env.Close() // flushes the last spans
-
-	srv := &http.Server{
-		Addr:              addr,
-		Handler:           newHandler(chatbot.New(env.Wrapped(), env.Model), env.TracerProvider),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Printf("chat server on http://%s/chat, model %s via %s\n", addr, env.Model, env.Backend)
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	chatbot.Main("sessiontrace-nethttp", func(env *chatbot.Env) (http.Handler, error) {
+		return newHandler(chatbot.New(env.Wrapped(), env.Model), env.TracerProvider), nil
+	})
 }
 
 // newHandler is the whole integration: otelhttp outside, the middleware
@@ -81,11 +42,4 @@ func newHandler(bot *chatbot.Bot, tp trace.TracerProvider) http.Handler {
 		otelhttp.WithTracerProvider(tp),
 		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }),
 	)
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }
