@@ -19,4 +19,13 @@
 //
 // A bad endpoint, header list or protocol is an error from Register, never
 // a provider that silently exports nothing.
+//
+// Spans are batched off the request path, so an unreachable or stalled
+// collector never slows a request: the queue (2048 spans by default; see
+// WithBatchOptions) drops what it cannot hold. Shutdown(ctx) returns by
+// ctx's deadline, but with a collector that accepts connections and never
+// answers, the SDK's batch processor goes on trying the rest of its queue in
+// the background, each batch for up to its export timeout (30 s by
+// default). Bound that with
+// WithBatchOptions(sdktrace.WithExportTimeout(5*time.Second)).
 package phoenix
