@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
 	"github.com/sessiontrace/sessiontrace/internal/chatbot"
@@ -56,5 +58,57 @@ func TestBrowserConversation(t *testing.T) {
 	}
 	if got := view.Sessions[0].Turns[1].Input; got != "second question" {
 		t.Errorf("second turn input = %q", got)
+	}
+}
+
+// The go-openai wrapper inside otelhttp + the real middleware: the LLM span
+// is a child of the server span, and the server span (the turn) carries the
+// session, the user and the plain-text input and output.
+func TestLLMSpanUnderServerSpan(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()), sdktrace.WithSpanProcessor(rec))
+	fake := openaitest.NewServer()
+	defer fake.Close()
+	srv := httptest.NewServer(newHandler(chatbot.New(oiopenai.Wrap(fake.Client(), oiopenai.WithTracerProvider(tp)), "gpt-4o-mini"), tp))
+	defer srv.Close()
+	if _, err := chatbot.Post(context.Background(), srv.URL+"/chat", "s-9", "bob", "Is Sintra worth a day?"); err != nil {
+		t.Fatal(err)
+	}
+
+	var server, llm sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		switch s.SpanKind() {
+		case trace.SpanKindServer:
+			server = s
+		case trace.SpanKindClient:
+			llm = s
+		}
+	}
+	if server == nil || llm == nil {
+		t.Fatalf("want a server and an LLM span, got %d spans", len(rec.Ended()))
+	}
+	if llm.Parent().SpanID() != server.SpanContext().SpanID() {
+		t.Error("the LLM span is not a child of the server span")
+	}
+	if server.Parent().IsValid() {
+		t.Error("the server span must be a root")
+	}
+	got := map[string]string{}
+	for _, kv := range server.Attributes() {
+		got[string(kv.Key)] = kv.Value.String()
+	}
+	for k, want := range map[string]string{
+		"session.id": "s-9", "user.id": "bob", "openinference.span.kind": "CHAIN",
+		"input.value": "Is Sintra worth a day?", "input.mime_type": "text/plain",
+		"output.value": "You said: Is Sintra worth a day?", "output.mime_type": "text/plain",
+	} {
+		if got[k] != want {
+			t.Errorf("server span %s = %q, want %q", k, got[k], want)
+		}
+	}
+	for _, kv := range llm.Attributes() {
+		if kv.Key == "openinference.span.kind" && kv.Value.AsString() != "LLM" {
+			t.Errorf("LLM span kind = %s", kv.Value.AsString())
+		}
 	}
 }
