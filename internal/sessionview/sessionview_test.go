@@ -12,11 +12,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-type spanSpec struct {
-	name  string
-	attrs []attribute.KeyValue
-}
-
 // makeTrace records a root span and children with the given attributes.
 func makeTrace(tp trace.TracerProvider, root []attribute.KeyValue, children ...[]attribute.KeyValue) {
 	tr := tp.Tracer("t")
