@@ -6,11 +6,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/sashabaranov/go-openai"
 
+	"github.com/sessiontrace/sessiontrace/internal/jsonstring"
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
 )
 
@@ -146,13 +146,13 @@ func chatResponseBody(resp *openai.ChatCompletionResponse, c oiattr.Config) stri
 	}
 	b := make([]byte, 0, n)
 	b = append(b, `{"id":`...)
-	b = appendString(b, resp.ID)
+	b = jsonstring.Append(b, resp.ID)
 	b = append(b, `,"object":`...)
-	b = appendString(b, resp.Object)
+	b = jsonstring.Append(b, resp.Object)
 	b = append(b, `,"created":`...)
 	b = strconv.AppendInt(b, resp.Created, 10)
 	b = append(b, `,"model":`...)
-	b = appendString(b, resp.Model)
+	b = jsonstring.Append(b, resp.Model)
 	b = append(b, `,"choices":`...)
 	if resp.Choices == nil {
 		b = append(b, "null"...)
@@ -174,7 +174,7 @@ func chatResponseBody(resp *openai.ChatCompletionResponse, c oiattr.Config) stri
 			if r := finishReason(ch.FinishReason); r == "" {
 				b = append(b, "null"...)
 			} else {
-				b = appendString(b, r)
+				b = jsonstring.Append(b, r)
 			}
 			b = append(b, `,"content_filter_results":`...)
 			b = append(b, zeroFilterJSON...)
@@ -214,10 +214,10 @@ func chatResponseBody(resp *openai.ChatCompletionResponse, c oiattr.Config) stri
 		b = append(b, '}')
 	}
 	b = append(b, `},"system_fingerprint":`...)
-	b = appendString(b, resp.SystemFingerprint)
+	b = jsonstring.Append(b, resp.SystemFingerprint)
 	if resp.ServiceTier != "" {
 		b = append(b, `,"service_tier":`...)
-		b = appendString(b, string(resp.ServiceTier))
+		b = jsonstring.Append(b, string(resp.ServiceTier))
 	}
 	b = append(b, '}')
 	return unsafeString(b)
@@ -289,7 +289,7 @@ func appendMessage(b []byte, m *openai.ChatCompletionMessage, c mask) ([]byte, b
 		return b, false
 	}
 	b = append(b, `{"role":`...)
-	b = appendString(b, m.Role)
+	b = jsonstring.Append(b, m.Role)
 	if len(m.MultiContent) > 0 {
 		b = appendStringField(b, `,"refusal":`, c.text(m.Refusal))
 		b = append(b, `,"content":[`...)
@@ -348,7 +348,7 @@ func appendToolCall(b []byte, tc *openai.ToolCall) []byte {
 	}
 	o.string("id", tc.ID)
 	o.key("type")
-	o.b = appendString(o.b, string(tc.Type))
+	o.b = jsonstring.Append(o.b, string(tc.Type))
 	o.key("function")
 	o.b = appendFunctionCall(o.b, &tc.Function)
 	return append(o.b, '}')
@@ -382,7 +382,7 @@ func (o *object) key(k string) {
 func (o *object) string(k, s string) {
 	if s != "" {
 		o.key(k)
-		o.b = appendString(o.b, s)
+		o.b = jsonstring.Append(o.b, s)
 	}
 }
 
@@ -393,77 +393,5 @@ func appendStringField(b []byte, key, s string) []byte {
 		return b
 	}
 	b = append(b, key...)
-	return appendString(b, s)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// byteClass sorts the bytes of a string for appendString: 0 is written as
-// is, 1 is escaped, 2 starts (or continues) a multi-byte rune.
-var byteClass = func() (t [256]uint8) {
-	for c := range 256 {
-		switch {
-		case c >= utf8.RuneSelf:
-			t[c] = 2
-		case c < 0x20, c == '"', c == '\\', c == '<', c == '>', c == '&':
-			t[c] = 1
-		}
-	}
-	return t
-}()
-
-// appendString appends s as a JSON string exactly as encoding/json writes
-// it: <, > and & escaped for HTML, invalid UTF-8 as U+FFFD, U+2028 and
-// U+2029 escaped.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		class := byteClass[s[i]]
-		if class == 0 {
-			i++
-			continue
-		}
-		if class == 1 {
-			c := s[i]
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return jsonstring.Append(b, s)
 }

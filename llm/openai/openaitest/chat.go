@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/sashabaranov/go-openai"
+
+	"github.com/sessiontrace/sessiontrace/internal/jsonstring"
 )
 
 // argPieceLen is the largest tool-call argument fragment a stream sends.
@@ -111,11 +113,11 @@ func buildChatStream(ev *events, id, model string, reply *Reply, calls []wireToo
 	// Every chunk is head + one choice + tail.
 	var head [256]byte
 	h := append(head[:0], `data: {"id":`...)
-	h = appendString(h, id)
+	h = jsonstring.Append(h, id)
 	h = append(h, `,"object":"chat.completion.chunk","created":`...)
 	h = strconv.AppendInt(h, Created, 10)
 	h = append(h, `,"model":`...)
-	h = appendString(h, model)
+	h = jsonstring.Append(h, model)
 	h = append(h, `,"system_fingerprint":"`+systemFingerprint+`","choices":[`...)
 	tail := "]}\n\n"
 	if includeUsage {
@@ -147,7 +149,7 @@ func buildChatStream(ev *events, id, model string, reply *Reply, calls []wireToo
 	for _, p := range pieces {
 		ev.buf = append(ev.buf, h...)
 		ev.buf = append(ev.buf, `{"index":0,"delta":{"content":`...)
-		ev.buf = appendString(ev.buf, p)
+		ev.buf = jsonstring.Append(ev.buf, p)
 		ev.buf = append(ev.buf, choiceEnd...)
 		ev.buf = append(ev.buf, tail...)
 		ev.end()
@@ -162,11 +164,11 @@ func buildChatStream(ev *events, id, model string, reply *Reply, calls []wireToo
 		ev.buf = append(ev.buf, `{"index":0,"delta":{"tool_calls":[{"index":`...)
 		ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
 		ev.buf = append(ev.buf, `,"id":`...)
-		ev.buf = appendString(ev.buf, c.ID)
+		ev.buf = jsonstring.Append(ev.buf, c.ID)
 		ev.buf = append(ev.buf, `,"type":`...)
-		ev.buf = appendString(ev.buf, string(c.Type))
+		ev.buf = jsonstring.Append(ev.buf, string(c.Type))
 		ev.buf = append(ev.buf, `,"function":{"name":`...)
-		ev.buf = appendString(ev.buf, c.Function.Name)
+		ev.buf = jsonstring.Append(ev.buf, c.Function.Name)
 		ev.buf = append(ev.buf, `,"arguments":""}}]`+choiceEnd...)
 		ev.buf = append(ev.buf, tail...)
 		ev.end()
@@ -175,7 +177,7 @@ func buildChatStream(ev *events, id, model string, reply *Reply, calls []wireToo
 			ev.buf = append(ev.buf, `{"index":0,"delta":{"tool_calls":[{"index":`...)
 			ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
 			ev.buf = append(ev.buf, `,"function":{"arguments":`...)
-			ev.buf = appendString(ev.buf, p)
+			ev.buf = jsonstring.Append(ev.buf, p)
 			ev.buf = append(ev.buf, `}}]`+choiceEnd...)
 			ev.buf = append(ev.buf, tail...)
 			ev.end()
@@ -184,7 +186,7 @@ func buildChatStream(ev *events, id, model string, reply *Reply, calls []wireToo
 
 	ev.buf = append(ev.buf, h...)
 	ev.buf = append(ev.buf, `{"index":0,"delta":{},"logprobs":null,"finish_reason":`...)
-	ev.buf = appendString(ev.buf, string(reply.chatFinishReason()))
+	ev.buf = jsonstring.Append(ev.buf, string(reply.chatFinishReason()))
 	ev.buf = append(ev.buf, '}')
 	ev.buf = append(ev.buf, tail...)
 	ev.end()

@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/sashabaranov/go-openai"
+
+	"github.com/sessiontrace/sessiontrace/internal/jsonstring"
 )
 
 type completionResponse struct {
@@ -71,11 +73,11 @@ func (s *Server) serveCompletion(w http.ResponseWriter, r *http.Request, req *op
 func buildCompletionStream(ev *events, id, model string, reply *Reply, choices int, finish string, usage *openai.Usage, includeUsage bool) {
 	var head [256]byte
 	h := append(head[:0], `data: {"id":`...)
-	h = appendString(h, id)
+	h = jsonstring.Append(h, id)
 	h = append(h, `,"object":"text_completion","created":`...)
 	h = strconv.AppendInt(h, Created, 10)
 	h = append(h, `,"model":`...)
-	h = appendString(h, model)
+	h = jsonstring.Append(h, model)
 	h = append(h, `,"choices":[`...)
 	tail := "]}\n\n"
 	if includeUsage {
@@ -93,7 +95,7 @@ func buildCompletionStream(ev *events, id, model string, reply *Reply, choices i
 		for _, p := range pieces {
 			ev.buf = append(ev.buf, h...)
 			ev.buf = append(ev.buf, `{"text":`...)
-			ev.buf = appendString(ev.buf, p)
+			ev.buf = jsonstring.Append(ev.buf, p)
 			ev.buf = append(ev.buf, `,"index":`...)
 			ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
 			ev.buf = append(ev.buf, `,"logprobs":null,"finish_reason":null}`...)
@@ -110,7 +112,7 @@ func buildCompletionStream(ev *events, id, model string, reply *Reply, choices i
 		ev.buf = append(ev.buf, `{"text":"","index":`...)
 		ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
 		ev.buf = append(ev.buf, `,"logprobs":null,"finish_reason":`...)
-		ev.buf = appendString(ev.buf, finish)
+		ev.buf = jsonstring.Append(ev.buf, finish)
 		ev.buf = append(ev.buf, '}')
 		ev.buf = append(ev.buf, tail...)
 		ev.end()
