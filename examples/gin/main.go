@@ -34,7 +34,7 @@ func main() {
 // ginsession runs. Every request starts a new trace (otelgin's equivalent of
 // otelhttp.WithPublicEndpointFn), so each turn is a root span in Phoenix
 // even when a client sends a traceparent.
-func newRouter(bot *chatbot.Bot, tp trace.TracerProvider) *gin.Engine {
+func newRouter(bot *chatbot.Bot, tp trace.TracerProvider) http.Handler {
 	r := gin.New()
 	r.Use(gin.Recovery(),
 		otelgin.Middleware("chat", otelgin.WithTracerProvider(tp), otelgin.WithSpanStartOptions(trace.WithNewRoot())),

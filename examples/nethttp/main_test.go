@@ -4,36 +4,29 @@ import (
 	"context"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/sessiontrace/sessiontrace"
 	"github.com/sessiontrace/sessiontrace/internal/chatbot"
+	"github.com/sessiontrace/sessiontrace/internal/chatbot/chatbottest"
 	"github.com/sessiontrace/sessiontrace/internal/sessionview"
-	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
-	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
+
+func TestConversations(t *testing.T) {
+	chatbottest.Start(t, newHandler).CheckConversations(t)
+}
 
 // A browser (a cookie jar, no headers) keeps one session across turns, the
 // bot remembers the conversation, and the traces form one clean session.
 func TestBrowserConversation(t *testing.T) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()), sdktrace.WithSpanProcessor(rec))
-	fake := openaitest.NewServer()
-	defer fake.Close()
-	bot := chatbot.New(oiopenai.Wrap(fake.Client(), oiopenai.WithTracerProvider(tp)), "gpt-4o-mini")
-	srv := httptest.NewServer(newHandler(bot, tp))
-	defer srv.Close()
-
+	h := chatbottest.Start(t, newHandler)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
 	for _, msg := range []string{"first question", "second question"} {
-		resp, err := client.Post(srv.URL+"/chat", "application/json", strings.NewReader(`{"message":"`+msg+`"}`))
+		resp, err := client.Post(h.URL+"/chat", "application/json", strings.NewReader(`{"message":"`+msg+`"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,11 +36,10 @@ func TestBrowserConversation(t *testing.T) {
 		}
 	}
 
-	reqs := fake.Requests()
-	if n := len(reqs[1].Chat.Messages); n != 4 { // system, user, assistant, user
+	if n := len(h.Fake.Requests()[1].Chat.Messages); n != 4 { // system, user, assistant, user
 		t.Errorf("second call had %d messages: the session's history was lost", n)
 	}
-	view, problems := sessionview.Build(rec.Ended())
+	view, problems := sessionview.Build(h.Spans.Ended())
 	for _, p := range problems {
 		if !strings.Contains(p.Reason, "no user.id") { // a browser sends no user
 			t.Error(p)
@@ -65,18 +57,13 @@ func TestBrowserConversation(t *testing.T) {
 // is a child of the server span, and the server span (the turn) carries the
 // session, the user and the plain-text input and output.
 func TestLLMSpanUnderServerSpan(t *testing.T) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()), sdktrace.WithSpanProcessor(rec))
-	fake := openaitest.NewServer()
-	defer fake.Close()
-	srv := httptest.NewServer(newHandler(chatbot.New(oiopenai.Wrap(fake.Client(), oiopenai.WithTracerProvider(tp)), "gpt-4o-mini"), tp))
-	defer srv.Close()
-	if _, err := chatbot.Post(context.Background(), srv.URL+"/chat", "s-9", "bob", "Is Sintra worth a day?"); err != nil {
+	h := chatbottest.Start(t, newHandler)
+	if _, err := chatbot.Post(context.Background(), h.URL+"/chat", "s-9", "bob", "Is Sintra worth a day?"); err != nil {
 		t.Fatal(err)
 	}
 
 	var server, llm sdktrace.ReadOnlySpan
-	for _, s := range rec.Ended() {
+	for _, s := range h.Spans.Ended() {
 		switch s.SpanKind() {
 		case trace.SpanKindServer:
 			server = s
@@ -85,7 +72,7 @@ func TestLLMSpanUnderServerSpan(t *testing.T) {
 		}
 	}
 	if server == nil || llm == nil {
-		t.Fatalf("want a server and an LLM span, got %d spans", len(rec.Ended()))
+		t.Fatalf("want a server and an LLM span, got %d spans", len(h.Spans.Ended()))
 	}
 	if llm.Parent().SpanID() != server.SpanContext().SpanID() {
 		t.Error("the LLM span is not a child of the server span")
