@@ -23,21 +23,18 @@ func metadataContext(ctx context.Context, md map[string]any) context.Context {
 	if len(md) == 0 {
 		return ctx
 	}
+	a := sessiontrace.Attributes{UserID: idString(md["user_id"]), Metadata: md}
 	for _, k := range sessionKeys {
 		if id := idString(md[k]); id != "" {
-			ctx = sessiontrace.WithSession(ctx, id)
+			a.SessionID = id
 			break
 		}
 	}
-	if id := idString(md["user_id"]); id != "" {
-		ctx = sessiontrace.WithUser(ctx, id)
+	if merged := sessiontrace.FromContext(ctx).Metadata; merged != nil { // a fresh copy
+		maps.Copy(merged, md)
+		a.Metadata = merged
 	}
-	merged := sessiontrace.FromContext(ctx).Metadata // a fresh copy
-	if merged == nil {
-		return sessiontrace.WithMetadata(ctx, md) // copies md
-	}
-	maps.Copy(merged, md)
-	return sessiontrace.WithMetadata(ctx, merged)
+	return sessiontrace.WithAttributes(ctx, a) // one context node; copies the map
 }
 
 // idString turns a metadata value into an ID: a string as is, nil (typed or
