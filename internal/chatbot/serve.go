@@ -13,7 +13,7 @@ import (
 )
 
 // Main runs an example chat server named service: it sets up tracing and the
-// model (Setup), builds the handler, listens on ADDR (default
+// model (setup), builds the handler, listens on ADDR (default
 // 127.0.0.1:8080) until SIGINT or SIGTERM, then shuts down gracefully and
 // flushes the spans. It exits the program on error.
 func Main(service string, build func(*Env) (http.Handler, error)) {
@@ -29,7 +29,7 @@ func Main(service string, build func(*Env) (http.Handler, error)) {
 }
 
 func serve(ctx context.Context, service, addr string, build func(*Env) (http.Handler, error)) error {
-	env, err := Setup(ctx, service, os.Stdout)
+	env, err := setup(ctx, service, os.Stdout)
 	if err != nil {
 		return err
 	}

@@ -41,12 +41,12 @@ func (e *Env) Wrapped() *oiopenai.Client {
 	return oiopenai.Wrap(e.Client, oiopenai.WithTracerProvider(e.TracerProvider))
 }
 
-// Setup prepares tracing and the model for an example server named service:
+// setup prepares tracing and the model for an example server named service:
 // spans go to Phoenix (or any OTLP collector) when PHOENIX_COLLECTOR_ENDPOINT
 // or OTEL_EXPORTER_OTLP_ENDPOINT is set, and a line per finished turn is
 // written to log either way; the model is the OpenAI API when OPENAI_API_KEY
 // is set, an embedded fake server otherwise.
-func Setup(ctx context.Context, service string, log io.Writer) (*Env, error) {
+func setup(ctx context.Context, service string, log io.Writer) (*Env, error) {
 	e := &Env{}
 	opts := []phoenix.Option{
 		phoenix.WithProjectName(service),
