@@ -11,48 +11,20 @@ import (
 // RedactedValue replaces a value that masking hides.
 const RedactedValue = oiattr.RedactedValue
 
-// TraceConfig says which sensitive attributes the wrappers and turns record.
-// The zero value records everything (with Base64ImageMaxLength taken as
-// 32000). Code beats environment: build one by hand, or start from
-// TraceConfigFromEnv and change fields.
-type TraceConfig struct {
-	// HideInputs redacts input.value, drops input.mime_type, and drops the
-	// input messages, legacy prompts and tool definitions.
-	HideInputs bool
-	// HideOutputs redacts output.value, drops output.mime_type, and drops the
-	// output messages and legacy choices.
-	HideOutputs bool
-	// HideInputMessages drops llm.input_messages.*.
-	HideInputMessages bool
-	// HideOutputMessages drops llm.output_messages.*.
-	HideOutputMessages bool
-	// HideInputImages drops the image parts of input messages.
-	HideInputImages bool
-	// HideInputText redacts the text of input messages (message.content and
-	// message_content.text) and of a turn's input.
-	HideInputText bool
-	// HideOutputText redacts the text of output messages and of a turn's
-	// output.
-	HideOutputText bool
-	// HideEmbeddingVectors redacts embedding vectors.
-	HideEmbeddingVectors bool
-	// HideEmbeddingsText redacts the text that was embedded.
-	HideEmbeddingsText bool
-	// HideLLMInvocationParameters drops llm.invocation_parameters.
-	HideLLMInvocationParameters bool
-	// HideLLMTools drops llm.tools.*.
-	HideLLMTools bool
-	// HidePrompts redacts legacy completion prompts (llm.prompts.*).
-	HidePrompts bool
-	// HideChoices redacts legacy completion choices (llm.choices.*).
-	HideChoices bool
-	// EnableGenAISemconv also records the OpenTelemetry GenAI attributes
-	// (gen_ai.conversation.id, gen_ai.usage.*, ...).
-	EnableGenAISemconv bool
-	// Base64ImageMaxLength is the longest data:image base64 URL recorded as
-	// is; longer ones are redacted. Zero or less means 32000.
-	Base64ImageMaxLength int
-}
+// TraceConfig says which sensitive attributes the wrappers and turns record:
+// each Hide flag drops or redacts one family of attributes (input.value,
+// output.value, the input and output messages, their text, images, embedding
+// vectors and text, invocation parameters, tool definitions, legacy prompts
+// and choices), EnableGenAISemconv adds the OpenTelemetry GenAI attributes,
+// and Base64ImageMaxLength bounds inline images. The zero value records
+// everything (with Base64ImageMaxLength taken as 32000). Code beats
+// environment: build one by hand, or start from TraceConfigFromEnv and change
+// fields. Session, user, metadata, tags, prompt templates, token counts and
+// model names are never masked.
+//
+// It is the one configuration type of every package of this module; the
+// wrappers' attribute code (internal/oiattr) uses it as is.
+type TraceConfig = oiattr.TraceConfig
 
 // DefaultTraceConfig records everything, with Base64ImageMaxLength 32000.
 func DefaultTraceConfig() TraceConfig {

@@ -81,7 +81,7 @@ func BindTurn(ctx context.Context, span trace.Span) context.Context {
 // environment at the time of the call (OPENINFERENCE_HIDE_INPUTS and
 // _INPUT_TEXT). An empty value is ignored.
 func SetInput(ctx context.Context, value string) {
-	attrs := oiattr.TurnInput(value, oiattr.Config(TraceConfigFromEnv()))
+	attrs := oiattr.TurnInput(value, TraceConfigFromEnv())
 	if attrs == nil {
 		return
 	}
@@ -95,7 +95,7 @@ func SetInput(ctx context.Context, value string) {
 // SetOutput records value as the turn's output.value (mime text/plain), like
 // SetInput. Masking follows OPENINFERENCE_HIDE_OUTPUTS and _OUTPUT_TEXT.
 func SetOutput(ctx context.Context, value string) {
-	attrs := oiattr.TurnOutput(value, oiattr.Config(TraceConfigFromEnv()))
+	attrs := oiattr.TurnOutput(value, TraceConfigFromEnv())
 	if attrs == nil {
 		return
 	}

@@ -16,7 +16,7 @@ import (
 
 // capture does what the LLM wrappers do after a successful call.
 func capture(ctx context.Context, in, out string) {
-	cfg := oiattr.Config(sessiontrace.DefaultTraceConfig())
+	cfg := sessiontrace.DefaultTraceConfig()
 	turn.FromContext(ctx).Capture(oiattr.TurnInput(in, cfg), oiattr.TurnOutput(out, cfg))
 }
 

@@ -14,7 +14,7 @@ func SpanKind(attrs []attribute.KeyValue, kind string) []attribute.KeyValue {
 
 // Input appends input.value and input.mime_type. HideInputs redacts the
 // value and drops the mime type.
-func Input(attrs []attribute.KeyValue, value, mime string, c Config) []attribute.KeyValue {
+func Input(attrs []attribute.KeyValue, value, mime string, c TraceConfig) []attribute.KeyValue {
 	if c.HideInputs {
 		return append(attrs, attribute.String(semconv.InputValue, RedactedValue))
 	}
@@ -25,7 +25,7 @@ func Input(attrs []attribute.KeyValue, value, mime string, c Config) []attribute
 
 // Output appends output.value and output.mime_type. HideOutputs redacts the
 // value and drops the mime type.
-func Output(attrs []attribute.KeyValue, value, mime string, c Config) []attribute.KeyValue {
+func Output(attrs []attribute.KeyValue, value, mime string, c TraceConfig) []attribute.KeyValue {
 	if c.HideOutputs {
 		return append(attrs, attribute.String(semconv.OutputValue, RedactedValue))
 	}
@@ -37,7 +37,7 @@ func Output(attrs []attribute.KeyValue, value, mime string, c Config) []attribut
 // TurnInput returns the attributes of a turn's plain-text input: the text is
 // redacted under HideInputs or HideInputText, and the mime type dropped under
 // HideInputs. It returns nil for an empty text.
-func TurnInput(text string, c Config) []attribute.KeyValue {
+func TurnInput(text string, c TraceConfig) []attribute.KeyValue {
 	if text == "" {
 		return nil
 	}
@@ -48,7 +48,7 @@ func TurnInput(text string, c Config) []attribute.KeyValue {
 }
 
 // TurnOutput is TurnInput for the output side (HideOutputs, HideOutputText).
-func TurnOutput(text string, c Config) []attribute.KeyValue {
+func TurnOutput(text string, c TraceConfig) []attribute.KeyValue {
 	if text == "" {
 		return nil
 	}
@@ -62,7 +62,7 @@ func TurnOutput(text string, c Config) []attribute.KeyValue {
 // HideInputMessages drop them all; HideInputText redacts message.content and
 // message_content.text; HideInputImages drops image parts; a data:image
 // base64 URL longer than Base64ImageMaxLength is redacted.
-func InputMessages(attrs []attribute.KeyValue, msgs []Message, c Config) []attribute.KeyValue {
+func InputMessages(attrs []attribute.KeyValue, msgs []Message, c TraceConfig) []attribute.KeyValue {
 	if c.HideInputs || c.HideInputMessages {
 		return attrs
 	}
@@ -75,7 +75,7 @@ func InputMessages(attrs []attribute.KeyValue, msgs []Message, c Config) []attri
 
 // OutputMessages appends llm.output_messages.*. HideOutputs and
 // HideOutputMessages drop them all; HideOutputText redacts their text.
-func OutputMessages(attrs []attribute.KeyValue, msgs []Message, c Config) []attribute.KeyValue {
+func OutputMessages(attrs []attribute.KeyValue, msgs []Message, c TraceConfig) []attribute.KeyValue {
 	if c.HideOutputs || c.HideOutputMessages {
 		return attrs
 	}
@@ -149,7 +149,7 @@ func imageURL(url string, max int) string {
 
 // Tools appends llm.tools.{i}.tool.json_schema, one JSON definition each.
 // HideInputs and HideLLMTools drop them.
-func Tools(attrs []attribute.KeyValue, schemas []string, c Config) []attribute.KeyValue {
+func Tools(attrs []attribute.KeyValue, schemas []string, c TraceConfig) []attribute.KeyValue {
 	if c.HideInputs || c.HideLLMTools {
 		return attrs
 	}
@@ -161,7 +161,7 @@ func Tools(attrs []attribute.KeyValue, schemas []string, c Config) []attribute.K
 
 // InvocationParameters appends llm.invocation_parameters (a JSON object).
 // HideLLMInvocationParameters drops it; an empty string is skipped.
-func InvocationParameters(attrs []attribute.KeyValue, params string, c Config) []attribute.KeyValue {
+func InvocationParameters(attrs []attribute.KeyValue, params string, c TraceConfig) []attribute.KeyValue {
 	if c.HideLLMInvocationParameters || params == "" {
 		return attrs
 	}
@@ -215,7 +215,7 @@ func TokenCounts(attrs []attribute.KeyValue, u Usage) []attribute.KeyValue {
 
 // Prompts appends the legacy completion prompts llm.prompts.{i}.prompt.text.
 // HideInputs drops them; HidePrompts redacts each.
-func Prompts(attrs []attribute.KeyValue, prompts []string, c Config) []attribute.KeyValue {
+func Prompts(attrs []attribute.KeyValue, prompts []string, c TraceConfig) []attribute.KeyValue {
 	if c.HideInputs {
 		return attrs
 	}
@@ -227,7 +227,7 @@ func Prompts(attrs []attribute.KeyValue, prompts []string, c Config) []attribute
 
 // Choices appends the legacy completion choices llm.choices.{i}.completion.text.
 // HideOutputs drops them; HideChoices redacts each.
-func Choices(attrs []attribute.KeyValue, choices []string, c Config) []attribute.KeyValue {
+func Choices(attrs []attribute.KeyValue, choices []string, c TraceConfig) []attribute.KeyValue {
 	if c.HideOutputs {
 		return attrs
 	}
@@ -241,7 +241,7 @@ func Choices(attrs []attribute.KeyValue, choices []string, c Config) []attribute
 // embedding.embeddings.{i}.embedding.text and .vector. HideEmbeddingsText and
 // HideEmbeddingVectors redact them. vectors may be shorter than texts (a
 // failed call has none) and texts may be empty (token input).
-func Embeddings(attrs []attribute.KeyValue, model string, texts []string, vectors [][]float32, c Config) []attribute.KeyValue {
+func Embeddings(attrs []attribute.KeyValue, model string, texts []string, vectors [][]float32, c TraceConfig) []attribute.KeyValue {
 	if model != "" {
 		attrs = append(attrs, attribute.String(semconv.EmbeddingModelName, model))
 	}

@@ -28,7 +28,7 @@ var sampleInput = []Message{
 var sampleOutput = []Message{{Role: "assistant", Content: "It is a cat."}}
 
 // everything builds the attributes of a full LLM call, as a wrapper would.
-func everything(c Config) map[string]any {
+func everything(c TraceConfig) map[string]any {
 	var a []attribute.KeyValue
 	a = SpanKind(a, "LLM")
 	a = Model(a, "openai", "openai", "gpt-x")
@@ -53,7 +53,7 @@ func everything(c Config) map[string]any {
 }
 
 func TestEverythingUnmasked(t *testing.T) {
-	got := everything(Config{})
+	got := everything(TraceConfig{})
 	want := map[string]any{
 		"openinference.span.kind": "LLM",
 		"llm.system":              "openai",
@@ -116,7 +116,7 @@ func TestEverythingUnmasked(t *testing.T) {
 // unmasked attributes: which keys disappear, which become __REDACTED__, and
 // that nothing else changes.
 func TestMaskingTable(t *testing.T) {
-	base := everything(Config{})
+	base := everything(TraceConfig{})
 	keys := func(prefix ...string) func(string) bool {
 		return func(k string) bool {
 			for _, p := range prefix {
@@ -136,23 +136,23 @@ func TestMaskingTable(t *testing.T) {
 	}
 	cases := []struct {
 		name              string
-		cfg               Config
+		cfg               TraceConfig
 		dropped, redacted func(string) bool
 	}{
-		{"HideInputs", Config{HideInputs: true},
+		{"HideInputs", TraceConfig{HideInputs: true},
 			keys("input.mime_type", "llm.input_messages.", "llm.prompts.", "llm.tools."), keys("input.value")},
-		{"HideOutputs", Config{HideOutputs: true},
+		{"HideOutputs", TraceConfig{HideOutputs: true},
 			keys("output.mime_type", "llm.output_messages.", "llm.choices."), keys("output.value")},
-		{"HideInputMessages", Config{HideInputMessages: true}, keys("llm.input_messages."), none},
-		{"HideOutputMessages", Config{HideOutputMessages: true}, keys("llm.output_messages."), none},
-		{"HideInputText", Config{HideInputText: true}, none, textOf("llm.input_messages.")},
-		{"HideOutputText", Config{HideOutputText: true}, none, textOf("llm.output_messages.")},
-		{"HideLLMInvocationParameters", Config{HideLLMInvocationParameters: true}, keys("llm.invocation_parameters"), none},
-		{"HideLLMTools", Config{HideLLMTools: true}, keys("llm.tools."), none},
-		{"HidePrompts", Config{HidePrompts: true}, none, keys("llm.prompts.")},
-		{"HideChoices", Config{HideChoices: true}, none, keys("llm.choices.")},
-		{"HideEmbeddingVectors", Config{HideEmbeddingVectors: true}, none, keys("embedding.embeddings.0.embedding.vector")},
-		{"HideEmbeddingsText", Config{HideEmbeddingsText: true}, none, keys("embedding.embeddings.0.embedding.text")},
+		{"HideInputMessages", TraceConfig{HideInputMessages: true}, keys("llm.input_messages."), none},
+		{"HideOutputMessages", TraceConfig{HideOutputMessages: true}, keys("llm.output_messages."), none},
+		{"HideInputText", TraceConfig{HideInputText: true}, none, textOf("llm.input_messages.")},
+		{"HideOutputText", TraceConfig{HideOutputText: true}, none, textOf("llm.output_messages.")},
+		{"HideLLMInvocationParameters", TraceConfig{HideLLMInvocationParameters: true}, keys("llm.invocation_parameters"), none},
+		{"HideLLMTools", TraceConfig{HideLLMTools: true}, keys("llm.tools."), none},
+		{"HidePrompts", TraceConfig{HidePrompts: true}, none, keys("llm.prompts.")},
+		{"HideChoices", TraceConfig{HideChoices: true}, none, keys("llm.choices.")},
+		{"HideEmbeddingVectors", TraceConfig{HideEmbeddingVectors: true}, none, keys("embedding.embeddings.0.embedding.vector")},
+		{"HideEmbeddingsText", TraceConfig{HideEmbeddingsText: true}, none, keys("embedding.embeddings.0.embedding.text")},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -180,7 +180,7 @@ func TestMaskingTable(t *testing.T) {
 }
 
 func TestHideInputImagesKeepsPartsDense(t *testing.T) {
-	got := everything(Config{HideInputImages: true})
+	got := everything(TraceConfig{HideInputImages: true})
 	want := map[string]any{
 		"llm.input_messages.1.message.contents.0.message_content.text": "what is this?",
 		"llm.input_messages.1.message.contents.1.message_content.type": "text",
@@ -211,7 +211,7 @@ func TestBase64ImageLimit(t *testing.T) {
 		{40000, bigImage, RedactedValue},
 		{50000, bigImage, bigImage},
 	} {
-		a := InputMessages(nil, []Message{{Role: "user", Parts: []Part{{Type: PartImage, ImageURL: c.url}}}}, Config{Base64ImageMaxLength: c.limit})
+		a := InputMessages(nil, []Message{{Role: "user", Parts: []Part{{Type: PartImage, ImageURL: c.url}}}}, TraceConfig{Base64ImageMaxLength: c.limit})
 		if got := a[2].Value.AsString(); got != c.want {
 			t.Errorf("limit %d, url of %d bytes: got %.40q", c.limit, len(c.url), got)
 		}
@@ -219,14 +219,14 @@ func TestBase64ImageLimit(t *testing.T) {
 }
 
 func TestTurnValues(t *testing.T) {
-	if TurnInput("", Config{}) != nil || TurnOutput("", Config{HideOutputs: true}) != nil {
+	if TurnInput("", TraceConfig{}) != nil || TurnOutput("", TraceConfig{HideOutputs: true}) != nil {
 		t.Error("empty text must give no attributes")
 	}
-	in := TurnInput("hi", Config{HideInputs: true, HideInputText: true})
+	in := TurnInput("hi", TraceConfig{HideInputs: true, HideInputText: true})
 	if len(in) != 1 || in[0].Value.AsString() != RedactedValue {
 		t.Errorf("HideInputs turn input = %v", in)
 	}
-	out := TurnOutput("bye", Config{HideOutputText: true})
+	out := TurnOutput("bye", TraceConfig{HideOutputText: true})
 	if len(out) != 2 || out[0].Value.AsString() != RedactedValue || out[1].Value.AsString() != "text/plain" {
 		t.Errorf("HideOutputText turn output = %v", out)
 	}
@@ -245,11 +245,11 @@ func TestTokenCounts(t *testing.T) {
 func TestGenAI(t *testing.T) {
 	g := GenAI{Operation: OperationChat, Provider: "openai", RequestModel: "m", ConversationID: "s1",
 		FinishReasons: []string{"stop"}, Usage: Usage{Known: true, Prompt: 3, Completion: 4}}
-	if got := GenAIAttributes(nil, g, Config{}); got != nil {
+	if got := GenAIAttributes(nil, g, TraceConfig{}); got != nil {
 		t.Errorf("disabled GenAI gave %v", got)
 	}
 	got := map[string]any{}
-	for _, kv := range GenAIAttributes(nil, g, Config{EnableGenAISemconv: true}) {
+	for _, kv := range GenAIAttributes(nil, g, TraceConfig{EnableGenAISemconv: true}) {
 		got[string(kv.Key)] = kv.Value.AsInterface()
 	}
 	want := map[string]any{
@@ -276,7 +276,7 @@ func TestMessageKeysBeyondCache(t *testing.T) {
 	for i := range msgs {
 		msgs[i] = Message{Role: "user", Content: fmt.Sprint(i)}
 	}
-	a := InputMessages(nil, msgs, Config{})
+	a := InputMessages(nil, msgs, TraceConfig{})
 	last := a[len(a)-1]
 	if want := fmt.Sprintf("llm.input_messages.%d.message.content", maxCachedIndices+1); string(last.Key) != want {
 		t.Errorf("key = %s, want %s", last.Key, want)

@@ -33,7 +33,7 @@ const (
 // HidesInputBody reports whether a request body carrying b is redacted as
 // input.value: under HideInputs, or when a flag hides content it carries.
 // A wrapper can skip encoding a body that will not be recorded.
-func (c Config) HidesInputBody(b Body) bool {
+func (c TraceConfig) HidesInputBody(b Body) bool {
 	return c.HideInputs ||
 		b&BodyMessages != 0 && c.HideInputMessages ||
 		b&BodyPrompts != 0 && c.HidePrompts ||
@@ -43,7 +43,7 @@ func (c Config) HidesInputBody(b Body) bool {
 // HidesOutputBody is HidesInputBody for a response body and output.value:
 // HideOutputs, or HideOutputMessages with messages, HideChoices with
 // choices, HideEmbeddingVectors with vectors.
-func (c Config) HidesOutputBody(b Body) bool {
+func (c TraceConfig) HidesOutputBody(b Body) bool {
 	return c.HideOutputs ||
 		b&BodyMessages != 0 && c.HideOutputMessages ||
 		b&BodyChoices != 0 && c.HideChoices ||
@@ -54,7 +54,7 @@ func (c Config) HidesOutputBody(b Body) bool {
 // application/json. When HidesInputBody(b) the value is RedactedValue and
 // the mime type is dropped, as under HideInputs. An empty body appends
 // nothing unless it is to be redacted.
-func InputBody(attrs []attribute.KeyValue, body string, b Body, c Config) []attribute.KeyValue {
+func InputBody(attrs []attribute.KeyValue, body string, b Body, c TraceConfig) []attribute.KeyValue {
 	if c.HidesInputBody(b) {
 		return append(attrs, attribute.String(semconv.InputValue, RedactedValue))
 	}
@@ -65,7 +65,7 @@ func InputBody(attrs []attribute.KeyValue, body string, b Body, c Config) []attr
 }
 
 // OutputBody is InputBody for output.value.
-func OutputBody(attrs []attribute.KeyValue, body string, b Body, c Config) []attribute.KeyValue {
+func OutputBody(attrs []attribute.KeyValue, body string, b Body, c TraceConfig) []attribute.KeyValue {
 	if c.HidesOutputBody(b) {
 		return append(attrs, attribute.String(semconv.OutputValue, RedactedValue))
 	}
@@ -79,12 +79,12 @@ func OutputBody(attrs []attribute.KeyValue, body string, b Body, c Config) []att
 // record it: RedactedValue under HideInputText (the rule InputMessages
 // applies to message.content and message_content.text), s otherwise. An
 // empty s stays empty.
-func (c Config) InputText(s string) string {
+func (c TraceConfig) InputText(s string) string {
 	return mask(s, c.HideInputText && s != "")
 }
 
 // OutputText is InputText for output messages (HideOutputText).
-func (c Config) OutputText(s string) string {
+func (c TraceConfig) OutputText(s string) string {
 	return mask(s, c.HideOutputText && s != "")
 }
 
@@ -92,7 +92,7 @@ func (c Config) OutputText(s string) string {
 // body may record it: RedactedValue under HideInputImages or for a
 // data:image base64 URL longer than Base64ImageMaxLength (the rule
 // InputMessages applies), the URL itself otherwise.
-func (c Config) InputImageURL(url string) string {
+func (c TraceConfig) InputImageURL(url string) string {
 	if c.HideInputImages {
 		return RedactedValue
 	}
@@ -102,7 +102,7 @@ func (c Config) InputImageURL(url string) string {
 // EmbeddingInvocationParameters appends embedding.invocation_parameters (a
 // JSON object). HideLLMInvocationParameters drops it; an empty string is
 // skipped.
-func EmbeddingInvocationParameters(attrs []attribute.KeyValue, params string, c Config) []attribute.KeyValue {
+func EmbeddingInvocationParameters(attrs []attribute.KeyValue, params string, c TraceConfig) []attribute.KeyValue {
 	if c.HideLLMInvocationParameters || params == "" {
 		return attrs
 	}

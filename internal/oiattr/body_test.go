@@ -10,20 +10,20 @@ func TestInputBody(t *testing.T) {
 	const body = `{"model":"m"}`
 	for _, tc := range []struct {
 		name      string
-		c         Config
+		c         TraceConfig
 		b         Body
 		wantValue string // "" means no attribute at all
 		wantMime  bool
 	}{
-		{"shown", Config{}, BodyMessages, body, true},
-		{"HideInputs", Config{HideInputs: true}, BodyMessages, RedactedValue, false},
-		{"HideInputMessages", Config{HideInputMessages: true}, BodyMessages, RedactedValue, false},
-		{"HideInputMessages without messages", Config{HideInputMessages: true}, BodyPrompts, body, true},
-		{"HideInputText is the encoder's", Config{HideInputText: true}, BodyMessages, body, true},
-		{"HidePrompts", Config{HidePrompts: true}, BodyPrompts, RedactedValue, false},
-		{"HideEmbeddingsText", Config{HideEmbeddingsText: true}, BodyEmbeddingText, RedactedValue, false},
-		{"HideEmbeddingsText on chat", Config{HideEmbeddingsText: true}, BodyMessages, body, true},
-		{"output flags do not hide input", Config{HideOutputs: true, HideChoices: true, HideOutputMessages: true}, BodyMessages | BodyPrompts, body, true},
+		{"shown", TraceConfig{}, BodyMessages, body, true},
+		{"HideInputs", TraceConfig{HideInputs: true}, BodyMessages, RedactedValue, false},
+		{"HideInputMessages", TraceConfig{HideInputMessages: true}, BodyMessages, RedactedValue, false},
+		{"HideInputMessages without messages", TraceConfig{HideInputMessages: true}, BodyPrompts, body, true},
+		{"HideInputText is the encoder's", TraceConfig{HideInputText: true}, BodyMessages, body, true},
+		{"HidePrompts", TraceConfig{HidePrompts: true}, BodyPrompts, RedactedValue, false},
+		{"HideEmbeddingsText", TraceConfig{HideEmbeddingsText: true}, BodyEmbeddingText, RedactedValue, false},
+		{"HideEmbeddingsText on chat", TraceConfig{HideEmbeddingsText: true}, BodyMessages, body, true},
+		{"output flags do not hide input", TraceConfig{HideOutputs: true, HideChoices: true, HideOutputMessages: true}, BodyMessages | BodyPrompts, body, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := kvMap(InputBody(nil, body, tc.b, tc.c))
@@ -33,10 +33,10 @@ func TestInputBody(t *testing.T) {
 			}
 		})
 	}
-	if got := InputBody(nil, "", BodyMessages, Config{}); len(got) != 0 {
+	if got := InputBody(nil, "", BodyMessages, TraceConfig{}); len(got) != 0 {
 		t.Errorf("empty body: %v", got)
 	}
-	if got := kvMap(InputBody(nil, "", BodyMessages, Config{HideInputs: true})); got["input.value"] != RedactedValue {
+	if got := kvMap(InputBody(nil, "", BodyMessages, TraceConfig{HideInputs: true})); got["input.value"] != RedactedValue {
 		t.Errorf("empty hidden body: %v", got)
 	}
 }
@@ -45,18 +45,18 @@ func TestOutputBody(t *testing.T) {
 	const body = `{"id":"x"}`
 	for _, tc := range []struct {
 		name      string
-		c         Config
+		c         TraceConfig
 		b         Body
 		wantValue string
 		wantMime  bool
 	}{
-		{"shown", Config{}, BodyMessages, body, true},
-		{"HideOutputs", Config{HideOutputs: true}, BodyChoices, RedactedValue, false},
-		{"HideOutputMessages", Config{HideOutputMessages: true}, BodyMessages, RedactedValue, false},
-		{"HideOutputText is the encoder's", Config{HideOutputText: true}, BodyMessages, body, true},
-		{"HideChoices", Config{HideChoices: true}, BodyChoices, RedactedValue, false},
-		{"HideEmbeddingVectors", Config{HideEmbeddingVectors: true}, BodyEmbeddingVectors, RedactedValue, false},
-		{"input flags do not hide output", Config{HideInputs: true, HidePrompts: true, HideInputMessages: true}, BodyMessages | BodyChoices, body, true},
+		{"shown", TraceConfig{}, BodyMessages, body, true},
+		{"HideOutputs", TraceConfig{HideOutputs: true}, BodyChoices, RedactedValue, false},
+		{"HideOutputMessages", TraceConfig{HideOutputMessages: true}, BodyMessages, RedactedValue, false},
+		{"HideOutputText is the encoder's", TraceConfig{HideOutputText: true}, BodyMessages, body, true},
+		{"HideChoices", TraceConfig{HideChoices: true}, BodyChoices, RedactedValue, false},
+		{"HideEmbeddingVectors", TraceConfig{HideEmbeddingVectors: true}, BodyEmbeddingVectors, RedactedValue, false},
+		{"input flags do not hide output", TraceConfig{HideInputs: true, HidePrompts: true, HideInputMessages: true}, BodyMessages | BodyChoices, body, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkBody(t, kvMap(OutputBody(nil, body, tc.b, tc.c)), "output", tc.wantValue, tc.wantMime)
@@ -90,14 +90,14 @@ func checkBody(t *testing.T, got map[string]any, side, value string, mime bool) 
 func TestInputTextAndImages(t *testing.T) {
 	long := "data:image/png;base64," + string(make([]byte, 100))
 	for _, tc := range []struct {
-		c                 Config
+		c                 TraceConfig
 		in, out, url, img string
 	}{
-		{Config{}, "hi", "hi", long, long},
-		{Config{HideInputText: true}, RedactedValue, "hi", long, long},
-		{Config{HideOutputText: true}, "hi", RedactedValue, long, long},
-		{Config{HideInputImages: true}, "hi", "hi", RedactedValue, RedactedValue},
-		{Config{Base64ImageMaxLength: 50}, "hi", "hi", RedactedValue, "https://x/" + string(make([]byte, 100))},
+		{TraceConfig{}, "hi", "hi", long, long},
+		{TraceConfig{HideInputText: true}, RedactedValue, "hi", long, long},
+		{TraceConfig{HideOutputText: true}, "hi", RedactedValue, long, long},
+		{TraceConfig{HideInputImages: true}, "hi", "hi", RedactedValue, RedactedValue},
+		{TraceConfig{Base64ImageMaxLength: 50}, "hi", "hi", RedactedValue, "https://x/" + string(make([]byte, 100))},
 	} {
 		if got := tc.c.InputText("hi"); got != tc.in {
 			t.Errorf("%+v InputText = %q", tc.c, got)
@@ -113,21 +113,21 @@ func TestInputTextAndImages(t *testing.T) {
 			t.Errorf("%+v InputImageURL(link) = %q", tc.c, got)
 		}
 	}
-	all := Config{HideInputText: true, HideOutputText: true}
+	all := TraceConfig{HideInputText: true, HideOutputText: true}
 	if all.InputText("") != "" || all.OutputText("") != "" {
 		t.Error("empty text became redacted")
 	}
 }
 
 func TestEmbeddingInvocationParametersAndFinishReason(t *testing.T) {
-	got := kvMap(EmbeddingInvocationParameters(nil, `{"model":"m"}`, Config{}))
+	got := kvMap(EmbeddingInvocationParameters(nil, `{"model":"m"}`, TraceConfig{}))
 	if got["embedding.invocation_parameters"] != `{"model":"m"}` {
 		t.Errorf("%v", got)
 	}
-	if n := len(EmbeddingInvocationParameters(nil, `{}`, Config{HideLLMInvocationParameters: true})); n != 0 {
+	if n := len(EmbeddingInvocationParameters(nil, `{}`, TraceConfig{HideLLMInvocationParameters: true})); n != 0 {
 		t.Error("HideLLMInvocationParameters kept embedding parameters")
 	}
-	if n := len(EmbeddingInvocationParameters(nil, "", Config{})); n != 0 {
+	if n := len(EmbeddingInvocationParameters(nil, "", TraceConfig{})); n != 0 {
 		t.Error("empty parameters recorded")
 	}
 	if got := kvMap(FinishReason(nil, "stop")); got["llm.finish_reason"] != "stop" {

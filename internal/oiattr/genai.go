@@ -18,7 +18,7 @@ type GenAI struct {
 
 // GenAIAttributes appends the gen_ai.* equivalents when
 // Config.EnableGenAISemconv is set, and nothing otherwise.
-func GenAIAttributes(attrs []attribute.KeyValue, g GenAI, c Config) []attribute.KeyValue {
+func GenAIAttributes(attrs []attribute.KeyValue, g GenAI, c TraceConfig) []attribute.KeyValue {
 	if !c.EnableGenAISemconv {
 		return attrs
 	}

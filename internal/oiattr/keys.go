@@ -9,7 +9,7 @@ import (
 )
 
 // Keys the semantic-conventions module does not carry (OpenTelemetry GenAI
-// conventions, used when Config.EnableGenAISemconv is set, and the
+// conventions, used when TraceConfig.EnableGenAISemconv is set, and the
 // multi-part message content keys).
 const (
 	GenAIConversationID     = "gen_ai.conversation.id"

@@ -19,7 +19,7 @@ import (
 // HideOutputText) apply to the text and images inside, so the value never
 // shows what the message attributes hide. HideInputs / HideOutputs are left
 // to Input and Output, which redact the whole value.
-func MessagesJSON(msgs []Message, output bool, c Config) string {
+func MessagesJSON(msgs []Message, output bool, c TraceConfig) string {
 	hideText := c.HideInputText
 	hideImages := c.HideInputImages
 	if output {
@@ -103,7 +103,7 @@ type jsonFunction struct {
 // would be longer than Base64ImageMaxLength it returns RedactedValue without
 // encoding the data, as InputMessages would redact it anyway; under
 // HideInputImages, where the part is dropped, it returns RedactedValue too.
-func ImageDataURL(mime string, data []byte, c Config) string {
+func ImageDataURL(mime string, data []byte, c TraceConfig) string {
 	prefix := "data:" + mime + ";base64,"
 	if c.HideInputImages || len(prefix)+base64.StdEncoding.EncodedLen(len(data)) > c.imageMax() {
 		return RedactedValue

@@ -20,7 +20,7 @@ func TestMessagesJSON(t *testing.T) {
 		name   string
 		msgs   []Message
 		output bool
-		cfg    Config
+		cfg    TraceConfig
 		want   string
 	}{
 		{
@@ -34,27 +34,27 @@ func TestMessagesJSON(t *testing.T) {
 		{
 			name: "input text and images hidden",
 			msgs: msgs[:2],
-			cfg:  Config{HideInputText: true, HideInputImages: true},
+			cfg:  TraceConfig{HideInputText: true, HideInputImages: true},
 			want: `{"messages":[{"role":"system","content":"__REDACTED__"},{"role":"user","content":[{"type":"text","text":"__REDACTED__"}]}]}`,
 		},
 		{
 			name:   "output side ignores input flags",
 			msgs:   []Message{{Role: "assistant", Content: "Paris."}},
 			output: true,
-			cfg:    Config{HideInputText: true},
+			cfg:    TraceConfig{HideInputText: true},
 			want:   `{"messages":[{"role":"assistant","content":"Paris."}]}`,
 		},
 		{
 			name:   "output text hidden",
 			msgs:   []Message{{Role: "assistant", Content: "Paris."}},
 			output: true,
-			cfg:    Config{HideOutputText: true},
+			cfg:    TraceConfig{HideOutputText: true},
 			want:   `{"messages":[{"role":"assistant","content":"__REDACTED__"}]}`,
 		},
 		{
 			name: "long inline image redacted",
 			msgs: []Message{{Role: "user", Parts: []Part{{Type: PartImage, ImageURL: long}}}},
-			cfg:  Config{Base64ImageMaxLength: 50},
+			cfg:  TraceConfig{Base64ImageMaxLength: 50},
 			want: `{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"__REDACTED__"}}]}]}`,
 		},
 		{
@@ -74,18 +74,18 @@ func TestMessagesJSON(t *testing.T) {
 
 func TestImageDataURL(t *testing.T) {
 	data := []byte{0x89, 'P', 'N', 'G'}
-	if got, want := ImageDataURL("image/png", data, Config{}), "data:image/png;base64,iVBORw=="; got != want {
+	if got, want := ImageDataURL("image/png", data, TraceConfig{}), "data:image/png;base64,iVBORw=="; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if got := ImageDataURL("image/png", data, Config{Base64ImageMaxLength: 10}); got != RedactedValue {
+	if got := ImageDataURL("image/png", data, TraceConfig{Base64ImageMaxLength: 10}); got != RedactedValue {
 		t.Errorf("over the limit: got %q", got)
 	}
-	if got := ImageDataURL("image/png", data, Config{HideInputImages: true}); got != RedactedValue {
+	if got := ImageDataURL("image/png", data, TraceConfig{HideInputImages: true}); got != RedactedValue {
 		t.Errorf("hidden images: got %q", got)
 	}
 	// The limit is inclusive, as in InputMessages.
 	exact := len("data:image/png;base64,iVBORw==")
-	if got := ImageDataURL("image/png", data, Config{Base64ImageMaxLength: exact}); got == RedactedValue {
+	if got := ImageDataURL("image/png", data, TraceConfig{Base64ImageMaxLength: exact}); got == RedactedValue {
 		t.Errorf("at the limit: redacted")
 	}
 }

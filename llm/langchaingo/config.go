@@ -30,14 +30,14 @@ func (f optionFunc) apply(c *config) { f(c) }
 type config struct {
 	tp        trace.TracerProvider // nil: the global provider at call time
 	tracer    trace.Tracer         // from tp, when tp is set
-	trace     oiattr.Config
+	trace     oiattr.TraceConfig
 	provider  string
 	modelName string
 	noTurn    bool
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{trace: oiattr.Config(sessiontrace.TraceConfigFromEnv())}
+	c := &config{trace: sessiontrace.TraceConfigFromEnv()}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(c)
@@ -64,7 +64,7 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // the OPENINFERENCE_* environment variables once, when it is made
 // (sessiontrace.TraceConfigFromEnv): code beats environment.
 func WithTraceConfig(cfg sessiontrace.TraceConfig) Option {
-	return optionFunc(func(c *config) { c.trace = oiattr.Config(cfg) })
+	return optionFunc(func(c *config) { c.trace = cfg })
 }
 
 // WithProvider sets llm.provider ("openai", "azure", "anthropic", "google",

@@ -34,7 +34,7 @@ func role(t llms.ChatMessageType) string {
 // parts otherwise become contents. Binary parts are recorded only when they
 // are images (as data: URLs, subject to the image rules of c); tool calls
 // and tool responses fill tool_calls and tool_call_id.
-func inputMessages(in []llms.MessageContent, c oiattr.Config) []oiattr.Message {
+func inputMessages(in []llms.MessageContent, c oiattr.TraceConfig) []oiattr.Message {
 	out := make([]oiattr.Message, len(in))
 	for i := range in {
 		m := &out[i]
@@ -83,7 +83,7 @@ func inputMessages(in []llms.MessageContent, c oiattr.Config) []oiattr.Message {
 	return out
 }
 
-func appendBinary(parts []oiattr.Part, b llms.BinaryContent, c oiattr.Config) []oiattr.Part {
+func appendBinary(parts []oiattr.Part, b llms.BinaryContent, c oiattr.TraceConfig) []oiattr.Part {
 	if !strings.HasPrefix(b.MIMEType, "image/") {
 		return parts // audio, PDF, ...: OpenInference has no part type for them
 	}

@@ -98,20 +98,20 @@ func (r *chatRequest) release() {
 // a long conversation reaches the SDK's attribute count limit (128 unless
 // OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT says otherwise), the last attributes are
 // dropped, and the input messages are the ones input.value repeats.
-func (r *chatRequest) appendInputs(attrs []attribute.KeyValue, tc oiattr.Config) []attribute.KeyValue {
+func (r *chatRequest) appendInputs(attrs []attribute.KeyValue, tc oiattr.TraceConfig) []attribute.KeyValue {
 	attrs = oiattr.Tools(attrs, r.tools, tc)
 	return oiattr.InputMessages(attrs, r.msgs, tc)
 }
 
 // failed returns the attributes of a call that failed before any answer.
-func (r *chatRequest) failed(tc oiattr.Config) []attribute.KeyValue {
+func (r *chatRequest) failed(tc oiattr.TraceConfig) []attribute.KeyValue {
 	return r.appendInputs(oiattr.Model(r.attrs, "", "", r.req.Model), tc)
 }
 
 // chatAttrCount is how many attributes a chat span of these messages
 // records, at most, for a single-choice answer: enough to size the slice
 // once.
-func chatAttrCount(msgs []oiattr.Message, tools int, tc oiattr.Config) int {
+func chatAttrCount(msgs []oiattr.Message, tools int, tc oiattr.TraceConfig) int {
 	n := 24 + tools // input, parameters, model, output, finish reason, tokens, output message
 	if tc.EnableGenAISemconv {
 		n += 11
@@ -178,7 +178,7 @@ func (c *Client) chatResponseAttrs(ctx context.Context, cr *chatRequest, resp *o
 
 // maskResponse returns resp, or under HideOutputText a copy whose message
 // text is redacted, for output.value.
-func maskResponse(resp *openai.ChatCompletionResponse, tc oiattr.Config) *openai.ChatCompletionResponse {
+func maskResponse(resp *openai.ChatCompletionResponse, tc oiattr.TraceConfig) *openai.ChatCompletionResponse {
 	if !tc.HideOutputText {
 		return resp
 	}

@@ -19,7 +19,7 @@ type config struct {
 	// provider is looked up at every call, so that a Client made before
 	// otel.SetTracerProvider still reports to the provider set later.
 	tracer      trace.Tracer
-	trace       oiattr.Config
+	trace       oiattr.TraceConfig
 	provider    string
 	providerSet bool
 	noTurn      bool
@@ -39,7 +39,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 // provider "openai". Nil options are skipped.
 func newConfig(opts []Option) config {
 	c := config{
-		trace:    oiattr.Config(sessiontrace.TraceConfigFromEnv()),
+		trace:    sessiontrace.TraceConfigFromEnv(),
 		provider: semconv.LLMProviderOpenAI,
 	}
 	for _, o := range opts {
@@ -72,7 +72,7 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // made. Code beats environment: cfg replaces the environment entirely.
 func WithTraceConfig(cfg sessiontrace.TraceConfig) Option {
 	return optionFunc(func(c *config) {
-		c.trace = oiattr.Config(cfg)
+		c.trace = cfg
 	})
 }
 

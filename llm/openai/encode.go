@@ -61,7 +61,7 @@ func chatParams(req *openai.ChatCompletionRequest, stream bool) (params string, 
 // Base64ImageMaxLength), by the rules of internal/oiattr. It returns ""
 // when the request cannot be encoded, in which case go-openai fails the
 // call too.
-func chatBody(req *openai.ChatCompletionRequest, enc []byte, at int, tools []string, c oiattr.Config) string {
+func chatBody(req *openai.ChatCompletionRequest, enc []byte, at int, tools []string, c oiattr.TraceConfig) string {
 	if at < 0 {
 		return ""
 	}
@@ -132,7 +132,7 @@ func messageSize(m *openai.ChatCompletionMessage) int {
 // probabilities, no content filter results) is written directly, for the
 // reason chatBody is; anything else goes through encoding/json. It returns
 // "" when resp cannot be encoded.
-func chatResponseBody(resp *openai.ChatCompletionResponse, c oiattr.Config) string {
+func chatResponseBody(resp *openai.ChatCompletionResponse, c oiattr.TraceConfig) string {
 	if !plainResponse(resp) {
 		b, err := json.Marshal(maskResponse(resp, c))
 		if err != nil {
@@ -245,7 +245,7 @@ func plainResponse(resp *openai.ChatCompletionResponse) bool {
 // URLs of messages written into a body: those of input messages, or with
 // output set those of output messages.
 type mask struct {
-	c      oiattr.Config
+	c      oiattr.TraceConfig
 	output bool
 }
 

@@ -49,16 +49,16 @@ func TestAppendMessagesMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
-		got, ok := appendMessages(nil, msgs, mask{c: oiattr.Config{}})
+		got, ok := appendMessages(nil, msgs, mask{c: oiattr.TraceConfig{}})
 		if !ok || string(got) != string(want) {
 			t.Errorf("case %d (ok %v)\n got %s\nwant %s", i, ok, got, want)
 		}
 	}
 	all, _ := json.Marshal(encodeCases)
-	if got, _ := appendMessages(nil, encodeCases, mask{c: oiattr.Config{}}); string(got) != string(all) {
+	if got, _ := appendMessages(nil, encodeCases, mask{c: oiattr.TraceConfig{}}); string(got) != string(all) {
 		t.Errorf("all cases\n got %s\nwant %s", got, all)
 	}
-	if got, _ := appendMessages(nil, nil, mask{c: oiattr.Config{}}); string(got) != "null" {
+	if got, _ := appendMessages(nil, nil, mask{c: oiattr.TraceConfig{}}); string(got) != "null" {
 		t.Errorf("nil messages: %s", got)
 	}
 	// Content and MultiContent together: go-openai refuses to encode.
@@ -66,7 +66,7 @@ func TestAppendMessagesMatchesEncodingJSON(t *testing.T) {
 	if _, err := json.Marshal(bad); err == nil {
 		t.Fatal("go-openai encodes Content with MultiContent now; revisit appendMessage")
 	}
-	if _, ok := appendMessages(nil, bad, mask{c: oiattr.Config{}}); ok {
+	if _, ok := appendMessages(nil, bad, mask{c: oiattr.TraceConfig{}}); ok {
 		t.Error("appendMessages accepted Content with MultiContent")
 	}
 }
@@ -78,12 +78,12 @@ func TestAppendMessagesMasksImages(t *testing.T) {
 		{Type: "image_url", ImageURL: &openai.ChatMessageImageURL{URL: "https://x/y.png"}},
 	}}}
 	for _, tc := range []struct {
-		cfg  oiattr.Config
+		cfg  oiattr.TraceConfig
 		want string
 	}{
-		{oiattr.Config{}, long + " https://x/y.png"},
-		{oiattr.Config{Base64ImageMaxLength: 50}, "__REDACTED__ https://x/y.png"},
-		{oiattr.Config{HideInputImages: true}, "__REDACTED__ __REDACTED__"},
+		{oiattr.TraceConfig{}, long + " https://x/y.png"},
+		{oiattr.TraceConfig{Base64ImageMaxLength: 50}, "__REDACTED__ https://x/y.png"},
+		{oiattr.TraceConfig{HideInputImages: true}, "__REDACTED__ __REDACTED__"},
 	} {
 		b, ok := appendMessages(nil, msgs, mask{c: tc.cfg})
 		var got []struct {
@@ -119,7 +119,7 @@ func FuzzAppendMessages(f *testing.F) {
 		}
 		msgs := []openai.ChatCompletionMessage{m}
 		want, err := json.Marshal(msgs)
-		got, ok := appendMessages(nil, msgs, mask{c: oiattr.Config{Base64ImageMaxLength: 1 << 30}})
+		got, ok := appendMessages(nil, msgs, mask{c: oiattr.TraceConfig{Base64ImageMaxLength: 1 << 30}})
 		if (err == nil) != ok {
 			t.Fatalf("encoding/json error %v, appendMessages ok %v", err, ok)
 		}
@@ -149,7 +149,7 @@ func TestChatParams(t *testing.T) {
 		t.Errorf("params %s", params)
 	}
 	tool, _ := json.Marshal(req.Tools[0])
-	body := chatBody(&req, enc, at, []string{string(tool)}, oiattr.Config{})
+	body := chatBody(&req, enc, at, []string{string(tool)}, oiattr.TraceConfig{})
 	req.Stream = true
 	want, _ := json.Marshal(req)
 	var a, b any
@@ -216,20 +216,20 @@ func TestChatResponseBodyMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := chatResponseBody(&resp, oiattr.Config{}); got != string(want) {
+		if got := chatResponseBody(&resp, oiattr.TraceConfig{}); got != string(want) {
 			t.Errorf("case %d\n got %s\nwant %s", i, got, want)
 		}
 	}
 	// Masked output text, both ways.
 	for _, resp := range cases[1:5] {
-		direct := chatResponseBody(&resp, oiattr.Config{HideOutputText: true})
-		want, _ := json.Marshal(maskResponse(&resp, oiattr.Config{HideOutputText: true}))
+		direct := chatResponseBody(&resp, oiattr.TraceConfig{HideOutputText: true})
+		want, _ := json.Marshal(maskResponse(&resp, oiattr.TraceConfig{HideOutputText: true}))
 		if direct != string(want) {
 			t.Errorf("masked\n got %s\nwant %s", direct, want)
 		}
 	}
 	bad := openai.ChatCompletionResponse{Choices: []openai.ChatCompletionChoice{{Message: openai.ChatCompletionMessage{Content: "a", MultiContent: []openai.ChatMessagePart{}}}}}
-	if got := chatResponseBody(&bad, oiattr.Config{}); got != "" {
+	if got := chatResponseBody(&bad, oiattr.TraceConfig{}); got != "" {
 		t.Errorf("unencodable response: %s", got)
 	}
 }
