@@ -35,6 +35,10 @@ func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, er
 			o.apply(&c)
 		}
 	}
+	sampleSessions, err := sessionSampling(c)
+	if err != nil {
+		return nil, err
+	}
 	exporter := c.exporter
 	if exporter == nil {
 		target, err := resolve(c)
@@ -64,9 +68,9 @@ func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, er
 		tpOpts = append(tpOpts, sdktrace.WithSampler(c.sampler))
 	}
 	if c.syncExport {
-		tpOpts = append(tpOpts, sdktrace.WithSyncer(exporter))
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sampleSessions(sdktrace.NewSimpleSpanProcessor(exporter))))
 	} else {
-		tpOpts = append(tpOpts, sdktrace.WithBatcher(exporter, c.batchOpts...))
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sampleSessions(sdktrace.NewBatchSpanProcessor(exporter, c.batchOpts...))))
 	}
 	for _, p := range c.processors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
