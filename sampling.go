@@ -31,9 +31,10 @@ import (
 //     bit clear, and 0.1 gives t = 0x1999999999999a00.
 //
 // An empty session ID is no session: the rule does not sample it, and
-// KeepSession returns true whatever the ratio. Python reproduces the rule
-// with int.from_bytes(hashlib.sha256(id.encode()).digest()[:8], "big") <
-// int(ratio * 2**64).
+// KeepSession returns true whatever the ratio. In Python, once NaN and
+// infinite ratios are handled:
+//
+//	int.from_bytes(hashlib.sha256(id.encode()).digest()[:8], "big") < int(ratio * 2**64)
 //
 // Test vectors (hash = the first 8 bytes, in hex):
 //
@@ -45,7 +46,7 @@ import (
 //	conversation-2                          016710bbf34271a6  keep  keep
 //	conversation-7                          f121b269a0e32a69  drop  drop
 //	3f2b8c1e-5d4a-4e7b-9c6f-0a1b2c3d4e5f    0c70e4c97744ef9e  keep  keep
-//	会话-1 (bytes e4bc9ae8af9d2d31)          611a498b849c2441  drop  keep
+//	会话-1 (bytes e4bc9ae8af9d2d31)         611a498b849c2441  drop  keep
 //	chat-9549865                            1999990c3f3f7e4a  keep  keep
 //	chat-13519159                           199999d5831cff0e  drop  keep
 //
