@@ -7,26 +7,16 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 )
-
-func newRecorder() (*tracetest.SpanRecorder, *sdktrace.TracerProvider) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()),
-		sdktrace.WithSpanProcessor(rec),
-	)
-	return rec, tp
-}
 
 // A span started by another library (otelhttp's client transport) under
 // WithSession carries the session.
 func TestProcessorStampsOtelhttpClientSpan(t *testing.T) {
-	rec, tp := newRecorder()
+	tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	client := &http.Client{Transport: otelhttp.NewTransport(http.DefaultTransport, otelhttp.WithTracerProvider(tp))}
@@ -47,7 +37,7 @@ func TestProcessorStampsOtelhttpClientSpan(t *testing.T) {
 	if spans[0].SpanKind() != trace.SpanKindClient {
 		t.Fatalf("span kind = %v, want client", spans[0].SpanKind())
 	}
-	got := attrMap(spans[0].Attributes())
+	got := spantest.Values(spans[0].Attributes())
 	if got["session.id"] != "sess-42" || got["user.id"] != "alice" {
 		t.Errorf("client span attributes = %v", got)
 	}
@@ -57,7 +47,7 @@ func TestProcessorStampsOtelhttpClientSpan(t *testing.T) {
 }
 
 func TestProcessorLeavesPlainContextsAlone(t *testing.T) {
-	rec, tp := newRecorder()
+	tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
 	ctx, parent := tp.Tracer("t").Start(context.Background(), "parent")
 	_, child := tp.Tracer("t").Start(ctx, "child")
 	child.End()
@@ -72,7 +62,7 @@ func TestProcessorLeavesPlainContextsAlone(t *testing.T) {
 // Each span takes the attributes of the context it was started in, so
 // concurrent requests never see each other's session.
 func TestProcessorUsesTheStartContext(t *testing.T) {
-	rec, tp := newRecorder()
+	tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
 	tr := tp.Tracer("t")
 	ctx := sessiontrace.WithSession(context.Background(), "a")
 	ctx, root := tr.Start(ctx, "root")
@@ -84,7 +74,7 @@ func TestProcessorUsesTheStartContext(t *testing.T) {
 
 	want := map[string]string{"root": "a", "in-a": "a", "in-b": "b"}
 	for _, s := range rec.Ended() {
-		if got := attrMap(s.Attributes())["session.id"]; got != want[s.Name()] {
+		if got := spantest.Values(s.Attributes())["session.id"]; got != want[s.Name()] {
 			t.Errorf("%s: session.id = %v, want %s", s.Name(), got, want[s.Name()])
 		}
 	}

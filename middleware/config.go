@@ -208,12 +208,12 @@ type SessionCookie struct {
 	SameSite http.SameSite
 }
 
-// cookieConfig is a SessionCookie checked once and turned into the fixed
-// part of its Set-Cookie header.
+// cookieConfig is a SessionCookie checked once, with its defaults filled
+// in: the template of every Set-Cookie the middleware writes.
 type cookieConfig struct {
-	name   string
+	cookie http.Cookie // Value and Expires are set per response
 	idle   time.Duration
-	suffix string // "; Path=/; Max-Age=1800; HttpOnly; SameSite=Lax"...
+	name   string
 }
 
 // WithSessionCookie mints a session for requests that arrive without a
@@ -249,44 +249,27 @@ func newCookieConfig(sc SessionCookie) *cookieConfig {
 		sc.Secure = true
 	}
 	maxAge := int((sc.IdleTimeout + time.Second - 1) / time.Second)
-	// net/http formats the fixed attributes; only Expires changes per
-	// request, so it is written by hand in writeCookie.
-	full := (&http.Cookie{
-		Name:     sc.Name,
-		Value:    "v",
-		Path:     sc.Path,
-		Domain:   sc.Domain,
-		MaxAge:   maxAge,
-		HttpOnly: true,
-		Secure:   sc.Secure,
-		SameSite: sc.SameSite,
-	}).String()
 	return &cookieConfig{
-		name:   sc.Name,
-		idle:   time.Duration(maxAge) * time.Second,
-		suffix: full[len(sc.Name)+len("=v"):],
+		cookie: http.Cookie{
+			Name:     sc.Name,
+			Path:     sc.Path,
+			Domain:   sc.Domain,
+			MaxAge:   maxAge,
+			HttpOnly: true,
+			Secure:   sc.Secure,
+			SameSite: sc.SameSite,
+		},
+		idle: time.Duration(maxAge) * time.Second,
+		name: sc.Name,
 	}
 }
 
 // writeCookie adds the Set-Cookie header for value, which is a minted UUID
-// or a value read back from the cookie itself, so it holds only cookie
-// value bytes. It costs two allocations: the header line and its slot.
+// or a value read back from the cookie itself, so net/http accepts it.
+// Expires repeats Max-Age for clients that only know Expires.
 func (cc *cookieConfig) writeCookie(w http.ResponseWriter, value string, now time.Time) {
-	var buf [512]byte
-	b := append(buf[:0], cc.name...)
-	b = append(b, '=')
-	// As net/http does, quote values with a space or comma.
-	quote := strings.ContainsAny(value, " ,")
-	if quote {
-		b = append(b, '"')
-	}
-	b = append(b, value...)
-	if quote {
-		b = append(b, '"')
-	}
-	b = append(b, "; Expires="...)
-	b = now.Add(cc.idle).UTC().AppendFormat(b, http.TimeFormat)
-	b = append(b, cc.suffix...)
-	h := w.Header()
-	h["Set-Cookie"] = append(h["Set-Cookie"], string(b))
+	c := cc.cookie
+	c.Value = value
+	c.Expires = now.Add(cc.idle)
+	http.SetCookie(w, &c)
 }

@@ -2,16 +2,13 @@ package middleware
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
-	"sync"
 	"time"
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
+	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
@@ -58,9 +55,9 @@ func (e *Extractor) Apply(w http.ResponseWriter, r *http.Request) *http.Request 
 	if c.cookie != nil && w != nil {
 		switch {
 		case session == "":
-			session = newSessionID()
+			session = uuid.NewString()
 			c.cookie.writeCookie(w, session, time.Now())
-		case cookieValue(r.Header, c.cookie.name) == session:
+		case cookieValue(r, c.cookie.name) == session:
 			// Slide the expiry of a session the browser keeps using.
 			c.cookie.writeCookie(w, session, time.Now())
 		}
@@ -94,21 +91,10 @@ func (e *Extractor) Apply(w http.ResponseWriter, r *http.Request) *http.Request 
 	return r.WithContext(ctx)
 }
 
-// stampBufs recycles the attribute slices of stamp. Only the OpenTelemetry
-// SDK's spans are known to copy what SetAttributes gets; another
-// implementation may keep the slice, so it gets a fresh one.
-var stampBufs = sync.Pool{New: func() any { return new([3]attribute.KeyValue) }}
-
 // stamp sets the span kind and the IDs in a single SetAttributes call.
 func (c *config) stamp(span trace.Span, session, user string) {
-	_, sdk := span.(sdktrace.ReadWriteSpan)
-	var buf *[3]attribute.KeyValue
-	if sdk {
-		buf = stampBufs.Get().(*[3]attribute.KeyValue)
-	} else {
-		buf = new([3]attribute.KeyValue)
-	}
-	attrs := append(buf[:0], c.kind)
+	attrs := make([]attribute.KeyValue, 1, 3)
+	attrs[0] = c.kind
 	if session != "" {
 		attrs = append(attrs, attribute.String(semconv.SessionID, session))
 	}
@@ -116,10 +102,6 @@ func (c *config) stamp(span trace.Span, session, user string) {
 		attrs = append(attrs, attribute.String(semconv.UserID, user))
 	}
 	span.SetAttributes(attrs...)
-	if sdk {
-		*buf = [3]attribute.KeyValue{} // hold no IDs while pooled
-		stampBufs.Put(buf)
-	}
 }
 
 // withBaggage adds the IDs as session.id and user.id members to the
@@ -144,24 +126,4 @@ func withBaggage(ctx context.Context, session, user string) (context.Context, bo
 		return ctx, false
 	}
 	return baggage.ContextWithBaggage(ctx, bag), true
-}
-
-// newSessionID returns a random UUID version 4 in its 36-character form.
-// crypto/rand.Read never fails (it crashes the program instead, Go 1.24+).
-func newSessionID() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40 // version 4
-	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
-	var s [36]byte
-	hex.Encode(s[0:8], u[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], u[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], u[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], u[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], u[10:])
-	return string(s[:])
 }

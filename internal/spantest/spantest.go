@@ -164,3 +164,13 @@ func SameJSON(t testing.TB, a, b string) bool {
 	}
 	return reflect.DeepEqual(va, vb)
 }
+
+// Values returns attributes (a span's, or a ContextAttributes slice) as a
+// map of their Go values by key.
+func Values(kvs []attribute.KeyValue) map[string]any {
+	m := make(map[string]any, len(kvs))
+	for _, kv := range kvs {
+		m[string(kv.Key)] = kv.Value.AsInterface()
+	}
+	return m
+}
