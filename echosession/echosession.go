@@ -11,8 +11,10 @@ import (
 // middleware configs. Its zero value behaves like Middleware().
 type Config struct {
 	// Skipper returns true for requests the middleware must leave alone,
-	// like Echo's middleware.Skipper (middleware.DefaultSkipper fits). Nil
-	// skips nothing.
+	// like Echo's middleware.Skipper (Echo's skippers assign to it as they
+	// are). Nil skips nothing. It follows Echo's convention, true = skip;
+	// middleware.WithFilter, among the Options, follows net/http's and
+	// otelhttp's, true = handle. Both may be used together.
 	Skipper func(c echo.Context) bool
 
 	// Options configure the extraction, as for middleware.Handler; nil

@@ -142,7 +142,9 @@ func WithValidator(valid func(string) bool) Option {
 
 // WithFilter makes requests for which f returns false pass through
 // untouched: nothing is read, stored, stamped or written. Several filters
-// must all return true. A nil f is ignored.
+// must all return true. A nil f is ignored. The polarity is otelhttp's
+// (otelhttp.WithFilter: true = handle); Echo users may prefer
+// echosession.Config.Skipper, which follows Echo's (true = skip).
 func WithFilter(f func(*http.Request) bool) Option {
 	return optionFunc(func(c *config) {
 		if f != nil {
