@@ -23,8 +23,9 @@ type Config struct {
 }
 
 // Middleware returns an Echo middleware that runs middleware.Extractor.Apply,
-// configured by opts, on each request and stores the request it returns
-// with c.SetRequest. Invalid IDs are treated as absent, never as errors:
+// configured by opts, on each request, stores the request it returns with
+// c.SetRequest, calls the next handler and then
+// middleware.Extractor.Finish. Invalid IDs are treated as absent, never as errors:
 // the middleware never returns an error of its own.
 func Middleware(opts ...middleware.Option) echo.MiddlewareFunc {
 	return MiddlewareWithConfig(Config{Options: opts})
@@ -36,9 +37,12 @@ func MiddlewareWithConfig(config Config) echo.MiddlewareFunc {
 	skip := config.Skipper
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if skip == nil || !skip(c) {
-				c.SetRequest(e.Apply(c.Response(), c.Request()))
+			if skip != nil && skip(c) {
+				return next(c)
 			}
+			r := e.Apply(c.Response(), c.Request())
+			c.SetRequest(r)
+			defer e.Finish(r)
 			return next(c)
 		}
 	}

@@ -9,6 +9,10 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 )
 
+// ScopeName is the instrumentation scope of the turn spans the middleware
+// starts (see Extractor.Apply): its import path.
+const ScopeName = "github.com/sessiontrace/sessiontrace/middleware"
+
 const (
 	defaultMaxIDLength = 128
 	defaultCookieName  = "oi_session_id"
@@ -33,6 +37,7 @@ type config struct {
 	filters       []func(*http.Request) bool
 	kind          attribute.KeyValue
 	noTurn        bool
+	incomingTrace bool
 	propagate     bool
 }
 
@@ -170,6 +175,16 @@ func WithSpanKind(kind string) Option {
 // still gets session.id, user.id and openinference.span.kind.
 func WithoutTurn() Option {
 	return optionFunc(func(c *config) { c.noTurn = true })
+}
+
+// WithIncomingTrace keeps the server span as the turn even when it has a
+// parent, as for a request that arrived with a traceparent: the turn then
+// stays inside the caller's trace instead of becoming a new root linked to
+// it. Phoenix reads a session's turns from trace roots only, so use this
+// only for backends that read non-root spans, or behind a caller that
+// exports its own spans and is the turn itself.
+func WithIncomingTrace() Option {
+	return optionFunc(func(c *config) { c.incomingTrace = true })
 }
 
 // WithBaggagePropagation also puts the session ID and user ID into the

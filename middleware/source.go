@@ -83,21 +83,25 @@ func Baggage(key string) Source {
 	if key == "" {
 		return absent
 	}
-	return func(r *http.Request) string {
-		if v := baggage.FromContext(r.Context()).Member(key).Value(); v != "" {
+	return func(r *http.Request) string { return baggageValue(r, key) }
+}
+
+// baggageValue is the value of the baggage member key of r: from its
+// context, else from its own baggage headers.
+func baggageValue(r *http.Request, key string) string {
+	if v := baggage.FromContext(r.Context()).Member(key).Value(); v != "" {
+		return v
+	}
+	for _, h := range r.Header["Baggage"] {
+		// Keys are never escaped, so a header that does not contain the
+		// key cannot hold the member: skip the parse and its allocations.
+		if !strings.Contains(h, key) {
+			continue
+		}
+		b, _ := baggage.Parse(h)
+		if v := b.Member(key).Value(); v != "" {
 			return v
 		}
-		for _, h := range r.Header["Baggage"] {
-			// Keys are never escaped, so a header that does not contain the
-			// key cannot hold the member: skip the parse and its allocations.
-			if !strings.Contains(h, key) {
-				continue
-			}
-			b, _ := baggage.Parse(h)
-			if v := b.Member(key).Value(); v != "" {
-				return v
-			}
-		}
-		return ""
 	}
+	return ""
 }
