@@ -2,6 +2,7 @@ package phoenix
 
 import (
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -41,6 +42,7 @@ type config struct {
 	processors []sdktrace.SpanProcessor
 	sampler    sdktrace.Sampler
 	batchOpts  []sdktrace.BatchSpanProcessorOption
+	propagator propagation.TextMapPropagator
 }
 
 // WithEndpoint sets the collector: for HTTP a URL, either a base
@@ -93,7 +95,7 @@ func WithProjectName(name string) Option {
 	return optionFunc(func(c *config) { c.project = name })
 }
 
-// WithoutGlobal leaves the global TracerProvider alone.
+// WithoutGlobal leaves the global TracerProvider and propagator alone.
 func WithoutGlobal() Option {
 	return optionFunc(func(c *config) { c.noGlobal = true })
 }
