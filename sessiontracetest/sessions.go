@@ -140,10 +140,11 @@ func group(spans []sdktrace.ReadOnlySpan) []*traceSpans {
 	var traces []*traceSpans
 	for _, s := range spans {
 		sc := s.SpanContext()
-		if k := (spanKey{sc.TraceID(), sc.SpanID()}); sc.SpanID().IsValid() {
-			if seen[k] {
-				continue
-			}
+		k := spanKey{sc.TraceID(), sc.SpanID()}
+		if seen[k] {
+			continue
+		}
+		if sc.SpanID().IsValid() { // stubs made without IDs are all kept
 			seen[k] = true
 		}
 		t := byID[sc.TraceID()]
