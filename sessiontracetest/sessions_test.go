@@ -132,6 +132,13 @@ func TestSessions(t *testing.T) {
 		want: []Session{{ID: "a", UserID: "alice", Traces: 1, FirstInput: "hi", LastOutput: "hello", PromptTokens: 3, CompletionTokens: 2,
 			Turns: []Turn{{traceID(1), "hi", "hello"}}}},
 	}, {
+		name: "spans made without IDs are all kept",
+		spans: []tracetest.SpanStub{
+			{Attributes: append(llm(3, 2), sessionAttr("a"))},
+			{Attributes: append(llm(3, 2), sessionAttr("a"))},
+		},
+		want: []Session{{ID: "a", Traces: 1, PromptTokens: 6, CompletionTokens: 4, Turns: []Turn{{}}}},
+	}, {
 		name: "of two roots, the earlier is the turn",
 		spans: []tracetest.SpanStub{
 			root(1, 2, 5, in("second"), out("second")),
