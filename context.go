@@ -29,31 +29,13 @@ type Attributes struct {
 	PromptTemplate *PromptTemplate
 }
 
+// stateKey is the context key of the state; only this package sets it.
 type stateKey struct{}
 
-// stateCtx is a context carrying a state. It is context.WithValue folded
-// with its value into one allocation: the context of every request is
-// derived here, so allocations count.
-type stateCtx struct {
-	context.Context
-	s   state
-	own uint8 // the fields this node set; see official.go
-}
-
-func (c *stateCtx) Value(key any) any {
-	if key == (stateKey{}) {
-		return &c.s
-	}
-	if v, ok := c.officialValue(key); ok {
-		return v
-	}
-	return c.Context.Value(key)
-}
-
-// state is immutable once stored in a context: every setter copies it. attrs
-// is what ContextAttributes returns, computed once when the state is made so
-// that starting a span costs no encoding; it points into inline when that is
-// large enough, which it is unless a prompt template is set.
+// state is what the context carries for spans. It is immutable once stored
+// in a context: every setter stores a changed copy. attrs is what
+// ContextAttributes returns, built when the state is made, so that starting
+// a span costs no encoding.
 type state struct {
 	sessionID, userID string
 	metadata          map[string]any
@@ -62,7 +44,6 @@ type state struct {
 	template          *PromptTemplate
 	variablesJSON     string
 	attrs             []attribute.KeyValue
-	inline            [4]attribute.KeyValue
 }
 
 func stateFrom(ctx context.Context) *state {
@@ -70,23 +51,28 @@ func stateFrom(ctx context.Context) *state {
 	return s
 }
 
-// derive returns a context whose state is a copy of ctx's changed by set,
-// which sets the fields named by own.
-func derive(ctx context.Context, own uint8, set func(*state)) context.Context {
-	c := &stateCtx{own: own}
+// derive returns ctx with a copy of its state changed by set.
+func derive(ctx context.Context, set func(*state)) context.Context {
+	s := new(state)
 	if old := stateFrom(ctx); old != nil {
-		c.s = *old
+		*s = *old
 	}
-	set(&c.s)
-	c.Context = setOfficial(ctx, &c.s, own)
-	c.s.attrs = c.s.attributes(c.s.inline[:0])
-	return c
+	set(s)
+	s.attrs = s.attributes()
+	return context.WithValue(ctx, stateKey{}, s)
 }
 
-func (s *state) attributes(attrs []attribute.KeyValue) []attribute.KeyValue {
-	if s.template != nil {
-		attrs = make([]attribute.KeyValue, 0, len(s.inline)+3)
+func (s *state) attributes() []attribute.KeyValue {
+	n := 0
+	for _, set := range [...]bool{s.sessionID != "", s.userID != "", s.metadataJSON != "", len(s.tags) > 0} {
+		if set {
+			n++
+		}
 	}
+	if s.template != nil {
+		n += 3
+	}
+	attrs := make([]attribute.KeyValue, 0, n)
 	if s.sessionID != "" {
 		attrs = append(attrs, attribute.String(semconv.SessionID, s.sessionID))
 	}
@@ -110,62 +96,71 @@ func (s *state) attributes(attrs []attribute.KeyValue) []attribute.KeyValue {
 			attrs = append(attrs, attribute.String(semconv.LLMPromptTemplateVariables, s.variablesJSON))
 		}
 	}
-	return attrs[:len(attrs):len(attrs)]
+	return attrs
 }
 
 // WithSession returns a context whose spans carry session.id = sessionID.
-// An empty sessionID returns ctx unchanged. It also sets the official
-// OpenInference Go context key, so Arize's own Go instrumentors see it.
+// An empty sessionID returns ctx unchanged. It also sets the session of the
+// official OpenInference Go package (instrumentation.WithSession), so that
+// Arize's own Go instrumentors running in this context stamp it too.
 func WithSession(ctx context.Context, sessionID string) context.Context {
 	if sessionID == "" {
 		return ctx
 	}
-	return derive(ctx, ownSession, func(s *state) { s.sessionID = sessionID })
+	ctx = instrumentation.WithSession(ctx, sessionID)
+	return derive(ctx, func(s *state) { s.sessionID = sessionID })
 }
 
 // WithUser returns a context whose spans carry user.id = userID. An empty
-// userID returns ctx unchanged.
+// userID returns ctx unchanged. Like WithSession, it sets the official
+// package's user too.
 func WithUser(ctx context.Context, userID string) context.Context {
 	if userID == "" {
 		return ctx
 	}
-	return derive(ctx, ownUser, func(s *state) { s.userID = userID })
+	ctx = instrumentation.WithUser(ctx, userID)
+	return derive(ctx, func(s *state) { s.userID = userID })
 }
 
 // WithMetadata returns a context whose spans carry metadata, the map encoded
 // as a JSON object. The map is copied; later changes to it are not recorded.
 // It replaces any metadata set further out (maps are not merged). A nil or
 // empty map returns ctx unchanged; values that cannot be encoded as JSON are
-// recorded as their %v text.
+// recorded as their %v text. The official package's metadata is set to the
+// same JSON.
 func WithMetadata(ctx context.Context, metadata map[string]any) context.Context {
 	if len(metadata) == 0 {
 		return ctx
 	}
 	m := maps.Clone(metadata)
 	js := oiattr.JSON(m)
-	return derive(ctx, ownMetadata, func(s *state) { s.metadata, s.metadataJSON = m, js })
+	ctx = instrumentation.WithMetadata(ctx, js)
+	return derive(ctx, func(s *state) { s.metadata, s.metadataJSON = m, js })
 }
 
 // WithTags returns a context whose spans carry tag.tags, a string-slice
 // attribute. Empty tags are skipped; with none left ctx is returned
-// unchanged. The tags replace any set further out.
+// unchanged. The tags replace any set further out, here and in the official
+// package.
 func WithTags(ctx context.Context, tags ...string) context.Context {
 	kept := nonEmpty(tags)
 	if kept == nil {
 		return ctx
 	}
-	return derive(ctx, ownTags, func(s *state) { s.tags = kept })
+	ctx = instrumentation.WithTags(ctx, kept...)
+	return derive(ctx, func(s *state) { s.tags = kept })
 }
 
 // WithPromptTemplate returns a context whose spans carry the template, its
 // version and its variables (a JSON object). The variables map is copied. A
-// template with no field set returns ctx unchanged.
+// template with no field set returns ctx unchanged. (The official package
+// has no prompt template.)
 func WithPromptTemplate(ctx context.Context, t PromptTemplate) context.Context {
 	if t.Template == "" && t.Version == "" && len(t.Variables) == 0 {
 		return ctx
 	}
 	tmpl, js := copyTemplate(t)
-	return derive(ctx, 0, func(s *state) { s.template, s.variablesJSON = tmpl, js })
+	return derive(ctx, func(s *state) { s.template, s.variablesJSON = tmpl, js })
 }
 
 // copyTemplate copies t's variables and encodes them.
@@ -180,16 +175,7 @@ func copyTemplate(t PromptTemplate) (*PromptTemplate, string) {
 
 // nonEmpty returns a copy of tags without empty strings, or nil.
 func nonEmpty(tags []string) []string {
-	n := 0
-	for _, t := range tags {
-		if t != "" {
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	kept := make([]string, 0, n)
+	var kept []string
 	for _, t := range tags {
 		if t != "" {
 			kept = append(kept, t)
@@ -199,7 +185,8 @@ func nonEmpty(tags []string) []string {
 }
 
 // WithAttributes sets every non-empty field of a at once, with the same
-// rules as the single setters, deriving the context once.
+// rules as the single setters (the official package's values included),
+// deriving the context once.
 func WithAttributes(ctx context.Context, a Attributes) context.Context {
 	var md map[string]any
 	var mdJSON string
@@ -216,16 +203,12 @@ func WithAttributes(ctx context.Context, a Attributes) context.Context {
 	if a.SessionID == "" && a.UserID == "" && md == nil && tags == nil && tmpl == nil {
 		return ctx
 	}
-	var own uint8
-	for _, f := range [...]struct {
-		set bool
-		bit uint8
-	}{{a.SessionID != "", ownSession}, {a.UserID != "", ownUser}, {md != nil, ownMetadata}, {tags != nil, ownTags}} {
-		if f.set {
-			own |= f.bit
-		}
-	}
-	return derive(ctx, own, func(s *state) {
+	// The official setters skip empty values themselves.
+	ctx = instrumentation.WithSession(ctx, a.SessionID)
+	ctx = instrumentation.WithUser(ctx, a.UserID)
+	ctx = instrumentation.WithMetadata(ctx, mdJSON)
+	ctx = instrumentation.WithTags(ctx, tags...)
+	return derive(ctx, func(s *state) {
 		if a.SessionID != "" {
 			s.sessionID = a.SessionID
 		}
@@ -294,7 +277,7 @@ func ContextAttributes(ctx context.Context) []attribute.KeyValue {
 }
 
 // contextAttributes is ContextAttributes without the copy, for callers in
-// this package that only pass the slice on to SetAttributes.
+// this package that only pass the slice on to SetAttributes (which copies).
 func contextAttributes(ctx context.Context) []attribute.KeyValue {
 	if s := stateFrom(ctx); s != nil {
 		return s.attrs

@@ -13,16 +13,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 )
-
-// attrMap flattens attributes into a map of their Go values.
-func attrMap(kvs []attribute.KeyValue) map[string]any {
-	m := make(map[string]any, len(kvs))
-	for _, kv := range kvs {
-		m[string(kv.Key)] = kv.Value.AsInterface()
-	}
-	return m
-}
 
 func TestEmptyValuesLeaveContextUnchanged(t *testing.T) {
 	ctx := context.Background()
@@ -56,7 +48,7 @@ func TestNestingAndOverride(t *testing.T) {
 	inner = sessiontrace.WithMetadata(inner, map[string]any{"tenant": "b"})
 	inner = sessiontrace.WithTags(inner, "beta")
 
-	got := attrMap(sessiontrace.ContextAttributes(inner))
+	got := spantest.Values(sessiontrace.ContextAttributes(inner))
 	want := map[string]any{
 		"session.id": "s-inner",
 		"user.id":    "u-outer",        // untouched key kept
@@ -70,7 +62,7 @@ func TestNestingAndOverride(t *testing.T) {
 	if s := sessiontrace.SessionID(outer); s != "s-outer" {
 		t.Errorf("outer session = %q", s)
 	}
-	if got := attrMap(sessiontrace.ContextAttributes(outer))["metadata"]; got != `{"plan":"pro","tenant":"a"}` {
+	if got := spantest.Values(sessiontrace.ContextAttributes(outer))["metadata"]; got != `{"plan":"pro","tenant":"a"}` {
 		t.Errorf("outer metadata = %v", got)
 	}
 }
@@ -86,7 +78,7 @@ func TestCallerMapsAndSlicesAreCopied(t *testing.T) {
 	tags[0] = "MUTATED"
 	vars["city"] = "Berlin"
 
-	got := attrMap(sessiontrace.ContextAttributes(ctx))
+	got := spantest.Values(sessiontrace.ContextAttributes(ctx))
 	if got["metadata"] != `{"k":"v"}` {
 		t.Errorf("metadata = %v", got["metadata"])
 	}
@@ -109,7 +101,7 @@ func TestCallerMapsAndSlicesAreCopied(t *testing.T) {
 	// And so is ContextAttributes' slice.
 	attrs := sessiontrace.ContextAttributes(ctx)
 	attrs[0] = attribute.String("metadata", "overwritten")
-	if attrMap(sessiontrace.ContextAttributes(ctx))["metadata"] != `{"k":"v"}` {
+	if spantest.Values(sessiontrace.ContextAttributes(ctx))["metadata"] != `{"k":"v"}` {
 		t.Error("ContextAttributes returned shared storage")
 	}
 }
@@ -122,7 +114,7 @@ func TestMetadataJSONShape(t *testing.T) {
 		"bad":    make(chan int), // cannot be JSON: recorded as text, not dropped
 		"nan":    math.NaN(),
 	})
-	js, _ := attrMap(sessiontrace.ContextAttributes(ctx))["metadata"].(string)
+	js, _ := spantest.Values(sessiontrace.ContextAttributes(ctx))["metadata"].(string)
 	var decoded map[string]any
 	if err := json.Unmarshal([]byte(js), &decoded); err != nil {
 		t.Fatalf("metadata is not a JSON object: %q: %v", js, err)
@@ -158,7 +150,7 @@ func TestPromptTemplate(t *testing.T) {
 	ctx := sessiontrace.WithPromptTemplate(context.Background(), sessiontrace.PromptTemplate{
 		Template: "Translate {text}", Version: "v2", Variables: map[string]any{"text": "hi"},
 	})
-	got := attrMap(sessiontrace.ContextAttributes(ctx))
+	got := spantest.Values(sessiontrace.ContextAttributes(ctx))
 	want := map[string]any{
 		"llm.prompt_template.template":  "Translate {text}",
 		"llm.prompt_template.version":   "v2",
@@ -195,7 +187,7 @@ func TestInteropWithOfficialPackage(t *testing.T) {
 	instrumentation.ApplyContextAttributes(ctx, span)
 	span.End()
 
-	got := attrMap(rec.Ended()[0].Attributes())
+	got := spantest.Values(rec.Ended()[0].Attributes())
 	want := map[string]any{"session.id": "s-1", "user.id": "u-1", "metadata": `{"k":1}`, "tag.tags": []string{"x"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("official ApplyContextAttributes saw %v, want %v", got, want)

@@ -10,12 +10,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
-func TestOfficialKeysFound(t *testing.T) {
-	if !official.ok {
-		t.Fatalf("probe failed: %+v", official)
-	}
-}
-
 // officialView is what an official OpenInference instrumentor stamps.
 func officialView(ctx context.Context) map[string]any {
 	rec := tracetest.NewSpanRecorder()
@@ -51,19 +45,17 @@ func TestOfficialKeysInnermostWins(t *testing.T) {
 	}
 }
 
-// Should a future official package defeat the probe, the setters call its
-// functions and interop still holds.
-func TestOfficialKeysFallback(t *testing.T) {
-	saved := official
-	official = officialKeys{}
-	defer func() { official = saved }()
-
-	ctx := WithAttributes(context.Background(), Attributes{SessionID: "s", UserID: "u", Metadata: map[string]any{"k": "v"}, Tags: []string{"t"}})
-	want := map[string]any{"session.id": "s", "user.id": "u", "metadata": `{"k":"v"}`, "tag.tags": []string{"t"}}
+// WithAttributes sets the official values of every field it is given, and
+// only those: an official value set further out survives where ours has
+// none.
+func TestWithAttributesSetsOfficialValues(t *testing.T) {
+	ctx := instrumentation.WithUser(context.Background(), "theirs-user")
+	ctx = WithAttributes(ctx, Attributes{SessionID: "s", Metadata: map[string]any{"k": "v"}, Tags: []string{"", "t"}})
+	want := map[string]any{"session.id": "s", "user.id": "theirs-user", "metadata": `{"k":"v"}`, "tag.tags": []string{"t"}}
 	if got := officialView(ctx); !reflect.DeepEqual(got, want) {
-		t.Errorf("fallback: official view = %v, want %v", got, want)
+		t.Errorf("official view = %v, want %v", got, want)
 	}
-	if SessionID(ctx) != "s" {
-		t.Error("our own getter broke in fallback mode")
+	if SessionID(ctx) != "s" || UserID(ctx) != "" {
+		t.Errorf("our getters = %q, %q; want s and no user", SessionID(ctx), UserID(ctx))
 	}
 }

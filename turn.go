@@ -2,6 +2,7 @@ package sessiontrace
 
 import (
 	"context"
+	"strings"
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"go.opentelemetry.io/otel"
@@ -27,8 +28,9 @@ type turnOptionFunc func(*turnConfig)
 
 func (f turnOptionFunc) apply(c *turnConfig) { f(c) }
 
-// WithTracerProvider makes StartTurn use tp instead of the global provider.
-// A nil tp is ignored.
+// WithTracerProvider makes StartTurn use tp. Without it StartTurn uses the
+// provider of the span already in its context, as otelhttp does, and the
+// global provider when there is none. A nil tp is ignored.
 func WithTracerProvider(tp trace.TracerProvider) TurnOption {
 	return turnOptionFunc(func(c *turnConfig) {
 		if tp != nil {
@@ -38,11 +40,13 @@ func WithTracerProvider(tp trace.TracerProvider) TurnOption {
 }
 
 // WithSpanKind sets the turn span's openinference.span.kind (default
-// "CHAIN"; "AGENT" suits an agent loop). An empty kind is ignored.
+// "CHAIN"; "AGENT" suits an agent loop; the semconv.SpanKind* constants name
+// them all). The kind is upper-cased, as backends compare it exactly; an
+// empty kind keeps the default. middleware.WithSpanKind behaves the same.
 func WithSpanKind(kind string) TurnOption {
 	return turnOptionFunc(func(c *turnConfig) {
 		if kind != "" {
-			c.kind = kind
+			c.kind = strings.ToUpper(kind)
 		}
 	})
 }
@@ -61,7 +65,7 @@ func StartTurn(ctx context.Context, name string, opts ...TurnOption) (context.Co
 		}
 	}
 	if c.tp == nil {
-		c.tp = otel.GetTracerProvider()
+		c.tp = providerOf(ctx)
 	}
 	attrs := append([]attribute.KeyValue{attribute.String(semconv.OpenInferenceSpanKind, c.kind)}, contextAttributes(ctx)...)
 	ctx, span := c.tp.Tracer(ScopeName).Start(ctx, name, trace.WithAttributes(attrs...))
@@ -104,4 +108,13 @@ func SetOutput(ctx context.Context, value string) {
 		return
 	}
 	trace.SpanFromContext(ctx).SetAttributes(attrs...)
+}
+
+// providerOf is the TracerProvider of the span in ctx, or the global one
+// when ctx holds no valid span.
+func providerOf(ctx context.Context) trace.TracerProvider {
+	if span := trace.SpanFromContext(ctx); span.SpanContext().IsValid() {
+		return span.TracerProvider()
+	}
+	return otel.GetTracerProvider()
 }

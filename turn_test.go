@@ -11,6 +11,7 @@ import (
 
 	"github.com/sessiontrace/sessiontrace"
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	"github.com/sessiontrace/sessiontrace/internal/turn"
 )
 
@@ -29,7 +30,7 @@ func endedByName(spans []sdktrace.ReadOnlySpan) map[string]sdktrace.ReadOnlySpan
 }
 
 func TestStartTurn(t *testing.T) {
-	rec, tp := newRecorder()
+	tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
 	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "s-9"), "bob")
 	ctx, span := sessiontrace.StartTurn(ctx, "chat turn", sessiontrace.WithTracerProvider(tp))
 	sessiontrace.SetInput(ctx, "hello")
@@ -40,7 +41,7 @@ func TestStartTurn(t *testing.T) {
 	if s.Parent().IsValid() {
 		t.Error("a turn started from a bare context must be a root span")
 	}
-	got := attrMap(s.Attributes())
+	got := spantest.Values(s.Attributes())
 	for k, v := range map[string]any{
 		"openinference.span.kind": "CHAIN",
 		"session.id":              "s-9",
@@ -57,23 +58,37 @@ func TestStartTurn(t *testing.T) {
 }
 
 func TestStartTurnSpanKind(t *testing.T) {
-	rec, tp := newRecorder()
+	tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
 	_, span := sessiontrace.StartTurn(context.Background(), "agent", sessiontrace.WithTracerProvider(tp),
-		sessiontrace.WithSpanKind("AGENT"), sessiontrace.WithSpanKind(""), nil)
+		sessiontrace.WithSpanKind("agent"), sessiontrace.WithSpanKind(""), nil)
 	span.End()
-	if k := attrMap(rec.Ended()[0].Attributes())["openinference.span.kind"]; k != "AGENT" {
+	if k := spantest.Values(rec.Ended()[0].Attributes())["openinference.span.kind"]; k != "AGENT" {
 		t.Errorf("kind = %v", k)
 	}
 }
 
+// Without WithTracerProvider, StartTurn records into the provider of the
+// span already in its context (as otelhttp does), not the global one.
+func TestStartTurnTakesTheProviderOfTheContext(t *testing.T) {
+	tp, rec := spantest.NewProvider(t)
+	ctx, parent := tp.Tracer("t").Start(context.Background(), "parent")
+	_, span := sessiontrace.StartTurn(ctx, "turn")
+	span.End()
+	parent.End()
+	turn := spantest.Named(t, rec, "turn")
+	if turn.Parent().SpanID() != parent.SpanContext().SpanID() {
+		t.Errorf("turn's parent = %v, want the context's span", turn.Parent().SpanID())
+	}
+}
+
 func TestSetInputWithoutTurnWritesCurrentSpan(t *testing.T) {
-	rec, tp := newRecorder()
+	tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
 	ctx, span := tp.Tracer("t").Start(context.Background(), "plain")
 	sessiontrace.SetInput(ctx, "q")
 	sessiontrace.SetOutput(ctx, "a")
 	sessiontrace.SetOutput(ctx, "") // ignored
 	span.End()
-	got := attrMap(rec.Ended()[0].Attributes())
+	got := spantest.Values(rec.Ended()[0].Attributes())
 	if got["input.value"] != "q" || got["output.value"] != "a" {
 		t.Errorf("attributes = %v", got)
 	}
@@ -81,7 +96,7 @@ func TestSetInputWithoutTurnWritesCurrentSpan(t *testing.T) {
 
 // A bound turn receives SetInput even when a child span is current.
 func TestBindTurnTargetsTheTurnNotTheCurrentSpan(t *testing.T) {
-	rec, tp := newRecorder()
+	tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
 	tr := tp.Tracer("t")
 	ctx, server := tr.Start(context.Background(), "server")
 	ctx = sessiontrace.BindTurn(ctx, server)
@@ -92,10 +107,10 @@ func TestBindTurnTargetsTheTurnNotTheCurrentSpan(t *testing.T) {
 	server.End()
 
 	spans := endedByName(rec.Ended())
-	if got := attrMap(spans["server"].Attributes()); got["output.value"] != "reply" || got["input.value"] != "question" {
+	if got := spantest.Values(spans["server"].Attributes()); got["output.value"] != "reply" || got["input.value"] != "question" {
 		t.Errorf("server span = %v", got)
 	}
-	if got := attrMap(spans["child"].Attributes()); len(got) != 0 {
+	if got := spantest.Values(spans["child"].Attributes()); len(got) != 0 {
 		t.Errorf("child span got turn attributes: %v", got)
 	}
 }
@@ -103,7 +118,7 @@ func TestBindTurnTargetsTheTurnNotTheCurrentSpan(t *testing.T) {
 // Automatic capture: first input wins, latest output wins, explicit wins
 // over both; capture never writes to a span that is not a bound turn.
 func TestCaptureRules(t *testing.T) {
-	rec, tp := newRecorder()
+	tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
 	tr := tp.Tracer("t")
 
 	ctx, unbound := tr.Start(context.Background(), "unbound")
@@ -125,20 +140,20 @@ func TestCaptureRules(t *testing.T) {
 	second.End()
 
 	spans := endedByName(rec.Ended())
-	if got := attrMap(spans["unbound"].Attributes()); len(got) != 0 {
+	if got := spantest.Values(spans["unbound"].Attributes()); len(got) != 0 {
 		t.Errorf("capture wrote to an unbound span: %v", got)
 	}
-	if got := attrMap(spans["auto"].Attributes()); got["input.value"] != "first question" || got["output.value"] != "final answer" {
+	if got := spantest.Values(spans["auto"].Attributes()); got["input.value"] != "first question" || got["output.value"] != "final answer" {
 		t.Errorf("auto = %v", got)
 	}
-	if got := attrMap(spans["explicit"].Attributes()); got["input.value"] != "explicit in" || got["output.value"] != "explicit out" {
+	if got := spantest.Values(spans["explicit"].Attributes()); got["input.value"] != "explicit in" || got["output.value"] != "explicit out" {
 		t.Errorf("explicit = %v", got)
 	}
 }
 
 // Several goroutines of one request report to one turn; run with -race.
 func TestTurnFromManyGoroutines(t *testing.T) {
-	rec, tp := newRecorder()
+	tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
 	ctx, span := sessiontrace.StartTurn(context.Background(), "fan-out", sessiontrace.WithTracerProvider(tp))
 	var wg sync.WaitGroup
 	for i := range 32 {
@@ -153,7 +168,7 @@ func TestTurnFromManyGoroutines(t *testing.T) {
 	}
 	wg.Wait()
 	span.End()
-	got := attrMap(rec.Ended()[0].Attributes())
+	got := spantest.Values(rec.Ended()[0].Attributes())
 	if got["output.value"] != "explicit" {
 		t.Errorf("output = %v, want the explicit value", got["output.value"])
 	}
@@ -176,12 +191,12 @@ func TestTurnMaskingFollowsEnvironment(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.env, func(t *testing.T) {
 			t.Setenv(c.env, "true")
-			rec, tp := newRecorder()
+			tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
 			ctx, span := sessiontrace.StartTurn(context.Background(), "t", sessiontrace.WithTracerProvider(tp))
 			sessiontrace.SetInput(ctx, "in")
 			sessiontrace.SetOutput(ctx, "out")
 			span.End()
-			got := attrMap(rec.Ended()[0].Attributes())
+			got := spantest.Values(rec.Ended()[0].Attributes())
 			if got["input.value"] != c.wantIn || got["output.value"] != c.wantOut || got["input.mime_type"] != c.wantInMime {
 				t.Errorf("got %v", got)
 			}

@@ -11,8 +11,10 @@ import (
 // middleware configs. Its zero value behaves like Middleware().
 type Config struct {
 	// Skipper returns true for requests the middleware must leave alone,
-	// like Echo's middleware.Skipper (middleware.DefaultSkipper fits). Nil
-	// skips nothing.
+	// like Echo's middleware.Skipper (Echo's skippers assign to it as they
+	// are). Nil skips nothing. It follows Echo's convention, true = skip;
+	// middleware.WithFilter, among the Options, follows net/http's and
+	// otelhttp's, true = handle. Both may be used together.
 	Skipper func(c echo.Context) bool
 
 	// Options configure the extraction, as for middleware.Handler; nil
@@ -21,8 +23,9 @@ type Config struct {
 }
 
 // Middleware returns an Echo middleware that runs middleware.Extractor.Apply,
-// configured by opts, on each request and stores the request it returns
-// with c.SetRequest. Invalid IDs are treated as absent, never as errors:
+// configured by opts, on each request, stores the request it returns with
+// c.SetRequest, calls the next handler and then
+// middleware.Extractor.Finish. Invalid IDs are treated as absent, never as errors:
 // the middleware never returns an error of its own.
 func Middleware(opts ...middleware.Option) echo.MiddlewareFunc {
 	return MiddlewareWithConfig(Config{Options: opts})
@@ -34,9 +37,12 @@ func MiddlewareWithConfig(config Config) echo.MiddlewareFunc {
 	skip := config.Skipper
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if skip == nil || !skip(c) {
-				c.SetRequest(e.Apply(c.Response(), c.Request()))
+			if skip != nil && skip(c) {
+				return next(c)
 			}
+			r := e.Apply(c.Response(), c.Request())
+			c.SetRequest(r)
+			defer e.Finish(r)
 			return next(c)
 		}
 	}

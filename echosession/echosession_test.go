@@ -11,7 +11,6 @@ import (
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/sessiontrace/sessiontrace"
 	"github.com/sessiontrace/sessiontrace/echosession"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	"github.com/sessiontrace/sessiontrace/middleware"
 )
 
@@ -46,15 +46,11 @@ func server(tp trace.TracerProvider, mw echo.MiddlewareFunc, routes func(*echo.E
 	return otelhttp.NewHandler(e, "chat", otelhttp.WithTracerProvider(tp))
 }
 
-func serverSpan(t *testing.T, rec *tracetest.SpanRecorder) map[attribute.Key]string {
+func serverSpan(t *testing.T, rec *tracetest.SpanRecorder) sdktrace.ReadOnlySpan {
 	t.Helper()
 	for _, s := range rec.Ended() {
 		if s.SpanKind() == trace.SpanKindServer {
-			m := make(map[attribute.Key]string)
-			for _, kv := range s.Attributes() {
-				m[kv.Key] = kv.Value.String()
-			}
-			return m
+			return s
 		}
 	}
 	t.Fatalf("no server span")
@@ -99,8 +95,8 @@ func TestServerSpanCarriesSessionAndTurn(t *testing.T) {
 		semconv.OpenInferenceSpanKind: "CHAIN",
 		semconv.OutputValue:           "Hello!",
 	} {
-		if a[attribute.Key(k)] != want {
-			t.Errorf("server span %s = %q, want %q", k, a[attribute.Key(k)], want)
+		if spantest.String(a, k) != want {
+			t.Errorf("server span %s = %q, want %q", k, spantest.String(a, k), want)
 		}
 	}
 	for _, s := range rec.Ended() {
@@ -130,7 +126,7 @@ func TestSkipper(t *testing.T) {
 	if got != "" || w.Header().Get("Set-Cookie") != "" {
 		t.Errorf("skipped request: session %q, Set-Cookie %q", got, w.Header().Get("Set-Cookie"))
 	}
-	if a := serverSpan(t, rec); a[semconv.OpenInferenceSpanKind] != "" {
+	if a := serverSpan(t, rec); spantest.String(a, semconv.OpenInferenceSpanKind) != "" {
 		t.Errorf("skipped request stamped the server span: %v", a)
 	}
 
@@ -175,8 +171,8 @@ func TestInvalidIDsAreAbsent(t *testing.T) {
 	if got != "" {
 		t.Errorf("session %q, want none", got)
 	}
-	if a := serverSpan(t, rec); a[semconv.SessionID] != "" {
-		t.Errorf("server span session.id %q", a[semconv.SessionID])
+	if a := serverSpan(t, rec); spantest.String(a, semconv.SessionID) != "" {
+		t.Errorf("server span session.id %q", spantest.String(a, semconv.SessionID))
 	}
 }
 
@@ -194,8 +190,8 @@ func TestPanicReachesCallerAndSpanEnds(t *testing.T) {
 		}()
 		h.ServeHTTP(httptest.NewRecorder(), request("/chat", map[string]string{"X-Session-ID": "s1"}))
 	}()
-	if a := serverSpan(t, rec); a[semconv.SessionID] != "s1" {
-		t.Errorf("server span session.id = %q", a[semconv.SessionID])
+	if a := serverSpan(t, rec); spantest.String(a, semconv.SessionID) != "s1" {
+		t.Errorf("server span session.id = %q", spantest.String(a, semconv.SessionID))
 	}
 }
 

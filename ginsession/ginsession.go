@@ -8,13 +8,18 @@ import (
 )
 
 // Middleware returns a Gin handler that runs middleware.Extractor.Apply,
-// configured by opts, on each request and stores the request it returns in
-// c.Request. Options are those of package middleware; nil options are
-// ignored, and invalid IDs are treated as absent, never as errors.
+// configured by opts, on each request, stores the request it returns in
+// c.Request, runs the rest of the chain (c.Next) and then
+// middleware.Extractor.Finish. Options are those of package middleware; nil
+// options are ignored, and invalid IDs are treated as absent, never as
+// errors.
 func Middleware(opts ...middleware.Option) gin.HandlerFunc {
 	e := middleware.NewExtractor(opts...)
 	return func(c *gin.Context) {
-		c.Request = e.Apply(c.Writer, c.Request)
+		r := e.Apply(c.Writer, c.Request)
+		c.Request = r
+		defer e.Finish(r)
+		c.Next()
 	}
 }
 

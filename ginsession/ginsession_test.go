@@ -10,7 +10,6 @@ import (
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
-	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/sessiontrace/sessiontrace"
 	"github.com/sessiontrace/sessiontrace/ginsession"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	"github.com/sessiontrace/sessiontrace/middleware"
 )
 
@@ -44,19 +44,11 @@ func router(tp trace.TracerProvider, opts ...middleware.Option) *gin.Engine {
 	return r
 }
 
-func attrsOf(s sdktrace.ReadOnlySpan) map[attribute.Key]string {
-	m := make(map[attribute.Key]string)
-	for _, kv := range s.Attributes() {
-		m[kv.Key] = kv.Value.String()
-	}
-	return m
-}
-
-func serverSpan(t *testing.T, rec *tracetest.SpanRecorder) map[attribute.Key]string {
+func serverSpan(t *testing.T, rec *tracetest.SpanRecorder) sdktrace.ReadOnlySpan {
 	t.Helper()
 	for _, s := range rec.Ended() {
 		if s.SpanKind() == trace.SpanKindServer {
-			return attrsOf(s)
+			return s
 		}
 	}
 	t.Fatalf("no server span")
@@ -103,13 +95,13 @@ func TestServerSpanCarriesSessionAndTurn(t *testing.T) {
 		semconv.OpenInferenceSpanKind: "CHAIN",
 		semconv.OutputValue:           "Hello!",
 	} {
-		if a[attribute.Key(k)] != want {
-			t.Errorf("server span %s = %q, want %q", k, a[attribute.Key(k)], want)
+		if spantest.String(a, k) != want {
+			t.Errorf("server span %s = %q, want %q", k, spantest.String(a, k), want)
 		}
 	}
 	for _, s := range rec.Ended() {
-		if s.Name() == "llm" && attrsOf(s)[semconv.SessionID] != "conv-1" {
-			t.Errorf("child span session.id = %q", attrsOf(s)[semconv.SessionID])
+		if s.Name() == "llm" && spantest.Attrs(s)[semconv.SessionID].AsString() != "conv-1" {
+			t.Errorf("child span session.id = %q", spantest.Attrs(s)[semconv.SessionID].AsString())
 		}
 	}
 }
@@ -184,11 +176,11 @@ func TestInvalidIDsAreAbsent(t *testing.T) {
 		t.Errorf("session %q, want none", got)
 	}
 	a := serverSpan(t, rec)
-	if _, ok := a[semconv.SessionID]; ok {
-		t.Errorf("server span has session.id %q", a[semconv.SessionID])
+	if _, ok := spantest.Attrs(a)[semconv.SessionID]; ok {
+		t.Errorf("server span has session.id %q", spantest.String(a, semconv.SessionID))
 	}
-	if _, ok := a[semconv.UserID]; ok {
-		t.Errorf("server span has user.id %q", a[semconv.UserID])
+	if _, ok := spantest.Attrs(a)[semconv.UserID]; ok {
+		t.Errorf("server span has user.id %q", spantest.String(a, semconv.UserID))
 	}
 }
 
@@ -205,8 +197,8 @@ func TestPanicReachesCallerAndSpanEnds(t *testing.T) {
 		}()
 		r.ServeHTTP(httptest.NewRecorder(), request(map[string]string{"X-Session-ID": "s1"}))
 	}()
-	if a := serverSpan(t, rec); a[semconv.SessionID] != "s1" {
-		t.Errorf("server span session.id = %q", a[semconv.SessionID])
+	if a := serverSpan(t, rec); spantest.String(a, semconv.SessionID) != "s1" {
+		t.Errorf("server span session.id = %q", spantest.String(a, semconv.SessionID))
 	}
 }
 

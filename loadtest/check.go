@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -8,7 +9,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/sessiontrace/sessiontrace/internal/sessionview"
+	"github.com/sessiontrace/sessiontrace/sessiontracetest"
 )
 
 // verifyOptions says what a run's traces must look like.
@@ -47,7 +48,7 @@ func (v *verdict) problem(format string, args ...any) {
 
 // verify checks the exported spans of a run: zero lost spans (every
 // successful request has exactly its trace, complete) and zero
-// cross-session contamination (internal/sessionview's checks, each root's
+// cross-session contamination (sessiontracetest.Check, each root's
 // session and user are the ones the client sent with that request, and no
 // span carries text from another session's conversation).
 func verify(spans []Span, sent []sentRequest, opt verifyOptions) verdict {
@@ -123,6 +124,12 @@ func verify(spans []Span, sent []sentRequest, opt verifyOptions) verdict {
 
 		session, user := root.Str(semconv.SessionID), root.Str(semconv.UserID)
 		got[pair{session, user}]++
+		for _, key := range []string{semconv.SessionID, semconv.UserID, semconv.OpenInferenceSpanKind} {
+			if root.Str(key) == "" {
+				v.problem("trace %s: the root has no %s", id, key)
+				bad[id] = true
+			}
+		}
 		for _, s := range ts {
 			for _, m := range s.Markers {
 				if m.Session != s.Str(semconv.SessionID) {
@@ -201,12 +208,12 @@ func verify(spans []Span, sent []sentRequest, opt verifyOptions) verdict {
 	return v
 }
 
-// sessionProblems runs internal/sessionview over the traces, a few
+// sessionProblems runs sessiontracetest.Check over the traces, a few
 // thousand at a time: its checks are per trace, and whole runs would need
 // hundreds of thousands of snapshots at once.
-func sessionProblems(order []trace.TraceID, traces map[trace.TraceID][]*Span) []sessionview.Problem {
+func sessionProblems(order []trace.TraceID, traces map[trace.TraceID][]*Span) []*sessiontracetest.Problem {
 	const chunk = 5000
-	var problems []sessionview.Problem
+	var problems []*sessiontracetest.Problem
 	for i := 0; i < len(order); i += chunk {
 		var stubs tracetest.SpanStubs
 		for _, id := range order[i:min(i+chunk, len(order))] {
@@ -214,8 +221,14 @@ func sessionProblems(order []trace.TraceID, traces map[trace.TraceID][]*Span) []
 				stubs = append(stubs, s.Stub())
 			}
 		}
-		_, p := sessionview.Build(stubs.Snapshots())
-		problems = append(problems, p...)
+		if err, ok := sessiontracetest.Check(stubs.Snapshots()).(interface{ Unwrap() []error }); ok {
+			for _, e := range err.Unwrap() {
+				var p *sessiontracetest.Problem
+				if errors.As(e, &p) {
+					problems = append(problems, p)
+				}
+			}
+		}
 	}
 	return problems
 }

@@ -15,7 +15,7 @@
 //     its own), X-Session-ID and X-User-ID on every request. Throughput and
 //     latency percentiles with and without sessiontrace, side by side.
 //     After a flush: zero lost spans (one complete trace per request) and
-//     zero cross-session contamination (internal/sessionview, each root's
+//     zero cross-session contamination (sessiontracetest.Check, each root's
 //     session is the one its request was sent with, no span carries text
 //     of another session's conversation).
 //   - faults: the same load with the OTLP endpoint refusing connections,

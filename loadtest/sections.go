@@ -108,7 +108,7 @@ func loadSection(ctx context.Context, rep *report, m mode) {
 	rep.printf("The load is closed-loop (each client waits for its answer), so on a saturated machine latency is mostly queueing and follows throughput. ")
 	rep.printf("CPU/request is the whole process's CPU time in the window (clients, server, fake model and OTLP receiver alike) per request: the least noisy figure on a shared machine. ")
 	rep.printf("Lost: successful requests without their complete trace (the server span, and with sessiontrace its LLM span) after TracerProvider.Shutdown. ")
-	rep.printf("Contaminated: traces failing internal/sessionview's checks, whose root's session or user is not what the request was sent with, or with a span carrying text of another session. ")
+	rep.printf("Contaminated: traces failing sessiontracetest.Check or lacking a root session, user or kind, whose root's session or user is not what the request was sent with, or with a span carrying text of another session. ")
 	heaps := func(c *config) string {
 		var parts []string
 		for _, o := range c.runs {

@@ -75,8 +75,8 @@ func (s *Span) HasEvent(name string) bool {
 // IsLLM reports whether the span is an OpenInference LLM span.
 func (s *Span) IsLLM() bool { return s.Str(semconv.OpenInferenceSpanKind) == semconv.SpanKindLLM }
 
-// Stub converts the span for internal/sessionview, which reads
-// tracesdk.ReadOnlySpan.
+// Stub converts the span for sessiontracetest, which reads
+// sdktrace.ReadOnlySpan.
 func (s *Span) Stub() tracetest.SpanStub {
 	var parent trace.SpanContext
 	if s.Parent.IsValid() {
@@ -112,7 +112,7 @@ var checkedKeys = map[string]bool{
 
 // maxKeptValue is how much of a string attribute trimming keeps. Roots'
 // input and output values (one short chat message) fit whole. Other spans'
-// are only read as present or not (internal/sessionview reads a turn's
+// are only read as present or not (sessiontracetest reads a turn's
 // input and output on the root alone), so a little of them is kept: the
 // LLM span's JSON bodies hold the whole conversation.
 const (

@@ -14,7 +14,7 @@ import (
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
-	"github.com/sessiontrace/sessiontrace/internal/sessionview"
+	"github.com/sessiontrace/sessiontrace/sessiontracetest"
 )
 
 func str(k, v string) *commonpb.KeyValue {
@@ -162,9 +162,9 @@ func TestTrim(t *testing.T) {
 	}
 }
 
-// The stubs a Span converts to are what internal/sessionview reads: a clean
+// The stubs a Span converts to are what sessiontracetest reads: a clean
 // trace passes, a span of another session inside it is reported.
-func TestStubFeedsSessionview(t *testing.T) {
+func TestStubFeedsSessiontracetest(t *testing.T) {
 	tid := trace.TraceID{1}
 	root := Span{TraceID: tid, SpanID: trace.SpanID{1}, Kind: trace.SpanKindServer, Name: "POST", Attrs: []attribute.KeyValue{
 		attribute.String(semconv.SessionID, "s1"), attribute.String(semconv.UserID, "u1"),
@@ -176,16 +176,16 @@ func TestStubFeedsSessionview(t *testing.T) {
 		attribute.Int(semconv.LLMTokenCountPrompt, 3), attribute.Int(semconv.LLMTokenCountCompletion, 2),
 	}}
 	stubs := tracetest.SpanStubs{root.Stub(), llm.Stub()}
-	view, problems := sessionview.Build(stubs.Snapshots())
-	if len(problems) != 0 || len(view.Sessions) != 1 || view.Sessions[0].PromptTokens != 3 {
-		t.Fatalf("clean trace: %v, %+v", problems, view)
+	sessions := sessiontracetest.Sessions(stubs.Snapshots())
+	if err := sessiontracetest.Check(stubs.Snapshots()); err != nil || len(sessions) != 1 || sessions[0].PromptTokens != 3 {
+		t.Fatalf("clean trace: %v, %+v", err, sessions)
 	}
 	if stubs[1].Parent.SpanID() != root.SpanID || stubs[0].Parent.IsValid() {
 		t.Errorf("parentage lost: %v %v", stubs[0].Parent, stubs[1].Parent)
 	}
 
 	llm.Attrs[0] = attribute.String(semconv.SessionID, "s2")
-	if _, problems := sessionview.Build(tracetest.SpanStubs{root.Stub(), llm.Stub()}.Snapshots()); len(problems) != 1 {
-		t.Errorf("a span of another session: problems %v", problems)
+	if got := sessionProblems([]trace.TraceID{tid}, map[trace.TraceID][]*Span{tid: {&root, &llm}}); len(got) != 1 || got[0].TraceID != tid {
+		t.Errorf("a span of another session: problems %v", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/sessiontrace/sessiontrace"
@@ -84,4 +85,26 @@ func BenchmarkSessionCookie(b *testing.B) {
 	r := httptest.NewRequest(http.MethodPost, "/chat", nil)
 	r.Header.Set("Cookie", "theme=dark; oi_session_id=3f2b8c1e-9d4a-4e7b-8a51-0c6d2e9f7b13; lang=en")
 	benchServe(b, h, r)
+}
+
+// BenchmarkOtelhttpTraceparent and BenchmarkOtelhttpMiddlewareTraceparent
+// measure a request that arrives with a traceparent (from a browser, an edge
+// proxy or a gateway): the middleware then starts the turn as a new root,
+// one span more than otelhttp's own. Compare the two.
+func BenchmarkOtelhttpTraceparent(b *testing.B) {
+	h := otelhttp.NewHandler(bare, "chat", otelhttp.WithTracerProvider(benchTracerProvider(b)), w3c)
+	benchServe(b, h, tracedRequest())
+}
+
+func BenchmarkOtelhttpMiddlewareTraceparent(b *testing.B) {
+	h := otelhttp.NewHandler(middleware.Handler(bare), "chat", otelhttp.WithTracerProvider(benchTracerProvider(b)), w3c)
+	benchServe(b, h, tracedRequest())
+}
+
+var w3c = otelhttp.WithPropagators(propagation.TraceContext{})
+
+func tracedRequest() *http.Request {
+	r := benchRequests()["present"]
+	r.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	return r
 }

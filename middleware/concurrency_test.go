@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 )
 
 // TestConcurrentSessions sends many requests at once, spread over many
@@ -75,20 +76,21 @@ func TestConcurrentSessions(t *testing.T) {
 	servers := make(map[int]trace.SpanContext, requests)
 	children := make(map[int]trace.SpanContext, requests)
 	for _, s := range rec.Ended() {
-		a := attrsOf(s)
-		i, err := strconv.Atoi(a[reqKey])
-		if err != nil {
+		a := spantest.Attrs(s)
+		n, ok := a[string(reqKey)]
+		if !ok {
 			t.Fatalf("span %s without request number: %v", s.Name(), a)
 		}
-		if a[attrKey(semconv.SessionID)] != sessionOf(i) || a[attrKey(semconv.UserID)] != userOf(i) {
+		i := int(n.AsInt64())
+		if a[semconv.SessionID].AsString() != sessionOf(i) || a[semconv.UserID].AsString() != userOf(i) {
 			t.Fatalf("span %s of request %d carries %s/%s, want %s/%s", s.Name(), i,
-				a[attrKey(semconv.SessionID)], a[attrKey(semconv.UserID)], sessionOf(i), userOf(i))
+				a[semconv.SessionID].AsString(), a[semconv.UserID].AsString(), sessionOf(i), userOf(i))
 		}
 		byRequest := children
 		if s.SpanKind() == trace.SpanKindServer {
 			byRequest = servers
-			if a[attrKey(semconv.OutputValue)] != sessionOf(i) {
-				t.Fatalf("server span of request %d: output.value %q", i, a[attrKey(semconv.OutputValue)])
+			if a[semconv.OutputValue].AsString() != sessionOf(i) {
+				t.Fatalf("server span of request %d: output.value %q", i, a[semconv.OutputValue].AsString())
 			}
 		}
 		if _, dup := byRequest[i]; dup {
@@ -105,7 +107,7 @@ func TestConcurrentSessions(t *testing.T) {
 		if s.SpanKind() == trace.SpanKindServer {
 			continue
 		}
-		i, _ := strconv.Atoi(attrsOf(s)[reqKey])
+		i := int(spantest.Attrs(s)[string(reqKey)].AsInt64())
 		if s.Parent().SpanID() != servers[i].SpanID() {
 			t.Fatalf("child of request %d is not under its server span", i)
 		}

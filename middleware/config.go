@@ -9,6 +9,10 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 )
 
+// ScopeName is the instrumentation scope of the turn spans the middleware
+// starts (see Extractor.Apply): its import path.
+const ScopeName = "github.com/sessiontrace/sessiontrace/middleware"
+
 const (
 	defaultMaxIDLength = 128
 	defaultCookieName  = "oi_session_id"
@@ -33,6 +37,7 @@ type config struct {
 	filters       []func(*http.Request) bool
 	kind          attribute.KeyValue
 	noTurn        bool
+	incomingTrace bool
 	propagate     bool
 }
 
@@ -142,7 +147,9 @@ func WithValidator(valid func(string) bool) Option {
 
 // WithFilter makes requests for which f returns false pass through
 // untouched: nothing is read, stored, stamped or written. Several filters
-// must all return true. A nil f is ignored.
+// must all return true. A nil f is ignored. The polarity is otelhttp's
+// (otelhttp.WithFilter: true = handle); Echo users may prefer
+// echosession.Config.Skipper, which follows Echo's (true = skip).
 func WithFilter(f func(*http.Request) bool) Option {
 	return optionFunc(func(c *config) {
 		if f != nil {
@@ -168,6 +175,16 @@ func WithSpanKind(kind string) Option {
 // still gets session.id, user.id and openinference.span.kind.
 func WithoutTurn() Option {
 	return optionFunc(func(c *config) { c.noTurn = true })
+}
+
+// WithIncomingTrace keeps the server span as the turn even when it has a
+// parent, as for a request that arrived with a traceparent: the turn then
+// stays inside the caller's trace instead of becoming a new root linked to
+// it. Phoenix reads a session's turns from trace roots only, so use this
+// only for backends that read non-root spans, or behind a caller that
+// exports its own spans and is the turn itself.
+func WithIncomingTrace() Option {
+	return optionFunc(func(c *config) { c.incomingTrace = true })
 }
 
 // WithBaggagePropagation also puts the session ID and user ID into the
@@ -208,12 +225,12 @@ type SessionCookie struct {
 	SameSite http.SameSite
 }
 
-// cookieConfig is a SessionCookie checked once and turned into the fixed
-// part of its Set-Cookie header.
+// cookieConfig is a SessionCookie checked once, with its defaults filled
+// in: the template of every Set-Cookie the middleware writes.
 type cookieConfig struct {
-	name   string
+	cookie http.Cookie // Value and Expires are set per response
 	idle   time.Duration
-	suffix string // "; Path=/; Max-Age=1800; HttpOnly; SameSite=Lax"...
+	name   string
 }
 
 // WithSessionCookie mints a session for requests that arrive without a
@@ -249,44 +266,27 @@ func newCookieConfig(sc SessionCookie) *cookieConfig {
 		sc.Secure = true
 	}
 	maxAge := int((sc.IdleTimeout + time.Second - 1) / time.Second)
-	// net/http formats the fixed attributes; only Expires changes per
-	// request, so it is written by hand in writeCookie.
-	full := (&http.Cookie{
-		Name:     sc.Name,
-		Value:    "v",
-		Path:     sc.Path,
-		Domain:   sc.Domain,
-		MaxAge:   maxAge,
-		HttpOnly: true,
-		Secure:   sc.Secure,
-		SameSite: sc.SameSite,
-	}).String()
 	return &cookieConfig{
-		name:   sc.Name,
-		idle:   time.Duration(maxAge) * time.Second,
-		suffix: full[len(sc.Name)+len("=v"):],
+		cookie: http.Cookie{
+			Name:     sc.Name,
+			Path:     sc.Path,
+			Domain:   sc.Domain,
+			MaxAge:   maxAge,
+			HttpOnly: true,
+			Secure:   sc.Secure,
+			SameSite: sc.SameSite,
+		},
+		idle: time.Duration(maxAge) * time.Second,
+		name: sc.Name,
 	}
 }
 
 // writeCookie adds the Set-Cookie header for value, which is a minted UUID
-// or a value read back from the cookie itself, so it holds only cookie
-// value bytes. It costs two allocations: the header line and its slot.
+// or a value read back from the cookie itself, so net/http accepts it.
+// Expires repeats Max-Age for clients that only know Expires.
 func (cc *cookieConfig) writeCookie(w http.ResponseWriter, value string, now time.Time) {
-	var buf [512]byte
-	b := append(buf[:0], cc.name...)
-	b = append(b, '=')
-	// As net/http does, quote values with a space or comma.
-	quote := strings.ContainsAny(value, " ,")
-	if quote {
-		b = append(b, '"')
-	}
-	b = append(b, value...)
-	if quote {
-		b = append(b, '"')
-	}
-	b = append(b, "; Expires="...)
-	b = now.Add(cc.idle).UTC().AppendFormat(b, http.TimeFormat)
-	b = append(b, cc.suffix...)
-	h := w.Header()
-	h["Set-Cookie"] = append(h["Set-Cookie"], string(b))
+	c := cc.cookie
+	c.Value = value
+	c.Expires = now.Add(cc.idle)
+	http.SetCookie(w, &c)
 }

@@ -11,6 +11,7 @@ import (
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	"github.com/sessiontrace/sessiontrace/middleware"
 )
 
@@ -102,7 +103,7 @@ func TestSessionCookieMinted(t *testing.T) {
 			if got.session != c.Value {
 				t.Errorf("context session = %q, cookie = %q", got.session, c.Value)
 			}
-			if s := attrsOf(serverSpan(t, rec))[attrKey(semconv.SessionID)]; s != c.Value {
+			if s := spantest.Attrs(serverSpan(t, rec))[semconv.SessionID].AsString(); s != c.Value {
 				t.Errorf("server span session.id = %q, cookie = %q", s, c.Value)
 			}
 			if c.Name != tt.want.Name || c.Path != tt.want.Path || c.Domain != tt.want.Domain ||

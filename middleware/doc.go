@@ -28,13 +28,25 @@
 // The valid values go into the request context through
 // sessiontrace.WithSession and sessiontrace.WithUser, where the span
 // processor of the sessiontrace package stamps them on every span started
-// below. The middleware also sets session.id, user.id and
-// openinference.span.kind (CHAIN unless WithSpanKind says otherwise) on the
-// server span already in the context and binds that span as the turn, so
-// that sessiontrace.SetInput / SetOutput and the LLM wrappers write the
-// turn's input.value and output.value on it (WithoutTurn stops the binding).
-// Phoenix shows a turn only when its span is a trace root: for public chat
-// endpoints, start a new root with otelhttp.WithPublicEndpointFn.
+// below. The middleware also finds the turn, the span that stands for this
+// exchange with the user, sets session.id, user.id and
+// openinference.span.kind (CHAIN unless WithSpanKind says otherwise) on it,
+// and binds it, so that sessiontrace.SetInput / SetOutput and the LLM
+// wrappers write the turn's input.value and output.value on it (WithoutTurn
+// leaves the turn to the handler).
+//
+// Phoenix reads a session's turns from trace roots only, so the turn is a
+// root in every deployment. When the server span is itself a root (a
+// direct client), it is the turn. When it has a parent, because the request
+// came with a traceparent from a browser, an edge proxy or an API gateway,
+// the middleware starts the turn as a new root span linked to that parent,
+// and leaves the server span in the caller's trace without a session, so
+// that the caller's trace never enters the session. The exception is a
+// session that came in W3C baggage: a caller with sessiontrace sent it and
+// its trace already is the turn, so the request stays in that trace (one
+// user turn, one trace, across services). WithIncomingTrace keeps the server
+// span as the turn in every case. A turn started here is ended by
+// Extractor.Finish once the handler has run.
 //
 // WithSessionCookie gives browsers a session of their own: a request that
 // arrives without a valid session gets a new random UUID in an HttpOnly
@@ -51,5 +63,5 @@
 // request, to third parties too.
 //
 // The Gin and Echo adapters (packages ginsession and echosession) call the
-// same Extractor.Apply and add nothing of their own.
+// same Extractor.Apply and Finish and add nothing of their own.
 package middleware

@@ -2,16 +2,15 @@ package middleware
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
-	"sync"
 	"time"
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
+	"github.com/google/uuid"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/baggage"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
@@ -35,13 +34,23 @@ func NewExtractor(opts ...Option) *Extractor {
 // to pass on: r itself when nothing was added to its context, else a
 // shallow copy with a derived context (r is never modified). It reads the
 // session and user IDs, stores the valid ones in the context
-// (sessiontrace.WithAttributes: WithSession and WithUser in one step), sets
-// session.id, user.id and openinference.span.kind on the recording span in
-// the context (the server span) and binds it as the turn, mints or
+// (sessiontrace.WithAttributes), finds or starts the turn, mints or
 // refreshes the session cookie on w, and adds the IDs to baggage when
-// configured. A span that records nothing is neither stamped nor bound.
-// Call Apply before the response is written. A nil w mints no session
-// cookie; a nil r, or a nil Extractor, returns r unchanged.
+// configured.
+//
+// The turn is the span in the context (the server span) when it is a trace
+// root: Apply sets session.id, user.id and openinference.span.kind on it and
+// binds it (sessiontrace.BindTurn). When that span has a parent (the
+// request came with a traceparent), Apply starts the turn as a new root
+// span linked to the parent, stamps and binds that one instead, and leaves
+// the server span without a session, unless the session itself came in W3C
+// baggage (the caller's trace is then the turn) or WithIncomingTrace is
+// set. A span that records nothing is neither stamped nor bound.
+//
+// Call Apply before the response is written, and Finish with the request
+// it returned once the handler has run (Handler and the Gin and Echo
+// adapters do). A nil w mints no session cookie; a nil r, or a nil
+// Extractor, returns r unchanged.
 func (e *Extractor) Apply(w http.ResponseWriter, r *http.Request) *http.Request {
 	if e == nil || r == nil {
 		return r
@@ -58,26 +67,31 @@ func (e *Extractor) Apply(w http.ResponseWriter, r *http.Request) *http.Request 
 	if c.cookie != nil && w != nil {
 		switch {
 		case session == "":
-			session = newSessionID()
+			session = uuid.NewString()
 			c.cookie.writeCookie(w, session, time.Now())
-		case cookieValue(r.Header, c.cookie.name) == session:
+		case cookieValue(r, c.cookie.name) == session:
 			// Slide the expiry of a session the browser keeps using.
 			c.cookie.writeCookie(w, session, time.Now())
 		}
 	}
 
 	ctx := r.Context()
-	span := trace.SpanFromContext(ctx)
 	changed := false
 	if session != "" || user != "" {
 		ctx = sessiontrace.WithAttributes(ctx, sessiontrace.Attributes{SessionID: session, UserID: user})
 		changed = true
 	}
+	span := trace.SpanFromContext(ctx)
+	if parent := c.newRootParent(r, span, session); parent.IsValid() {
+		ctx, span = c.startTurn(ctx, r, span, parent, session, user)
+		changed = true
+	} else if span.IsRecording() {
+		c.stamp(span, session, user)
+	}
 	// A span that records nothing takes no attributes, and binding it as
 	// the turn would only divert SetInput / SetOutput away from a span that
 	// does record.
 	if span.IsRecording() {
-		c.stamp(span, session, user)
 		if !c.noTurn {
 			ctx = sessiontrace.BindTurn(ctx, span)
 			changed = true
@@ -94,32 +108,91 @@ func (e *Extractor) Apply(w http.ResponseWriter, r *http.Request) *http.Request 
 	return r.WithContext(ctx)
 }
 
-// stampBufs recycles the attribute slices of stamp. Only the OpenTelemetry
-// SDK's spans are known to copy what SetAttributes gets; another
-// implementation may keep the slice, so it gets a fresh one.
-var stampBufs = sync.Pool{New: func() any { return new([3]attribute.KeyValue) }}
-
-// stamp sets the span kind and the IDs in a single SetAttributes call.
-func (c *config) stamp(span trace.Span, session, user string) {
-	_, sdk := span.(sdktrace.ReadWriteSpan)
-	var buf *[3]attribute.KeyValue
-	if sdk {
-		buf = stampBufs.Get().(*[3]attribute.KeyValue)
-	} else {
-		buf = new([3]attribute.KeyValue)
+// Finish ends what Apply started for r, the request Apply returned: the
+// turn's root span, when Apply had to start one. Call it once the handler
+// has run, in a defer so that a panicking handler still ends the span. For
+// a request without such a span it does nothing; calling it twice is
+// harmless.
+func (e *Extractor) Finish(r *http.Request) {
+	if r == nil {
+		return
 	}
-	attrs := append(buf[:0], c.kind)
+	if span, ok := r.Context().Value(turnSpanKey{}).(trace.Span); ok {
+		span.End()
+	}
+}
+
+// turnSpanKey is the context key of the root span Apply started, for
+// Finish.
+type turnSpanKey struct{}
+
+// parented is what the OpenTelemetry SDK's spans tell of their parent.
+type parented interface{ Parent() trace.SpanContext }
+
+// newRootParent returns the parent the turn must be linked to as a new
+// root, or an invalid span context when the turn is the server span. The
+// turn must be a new root when the server span has a parent, remote or not:
+// Phoenix reads a turn only from a trace root. It must not under WithoutTurn
+// (the handler starts its own turn), under WithIncomingTrace, or when the
+// session came in the request's W3C baggage: a caller with sessiontrace sent
+// it, and its trace is the user's turn.
+func (c *config) newRootParent(r *http.Request, server trace.Span, session string) trace.SpanContext {
+	if c.noTurn || c.incomingTrace || session != "" && c.sessionInBaggage(r, session) {
+		return trace.SpanContext{}
+	}
+	if server.IsRecording() {
+		if p, ok := server.(parented); ok {
+			return p.Parent()
+		}
+		return trace.SpanContext{}
+	}
+	// A server span that records nothing but exists was sampled out, most
+	// likely with its parent: the turn still needs a root of its own.
+	if !server.SpanContext().IsValid() {
+		return trace.SpanContext{}
+	}
+	return trace.SpanContextFromContext(otel.GetTextMapPropagator().Extract(context.Background(), propagation.HeaderCarrier(r.Header)))
+}
+
+// sessionInBaggage reports whether the request's W3C baggage (its context,
+// or its own header) carries session as its session.id member.
+func (c *config) sessionInBaggage(r *http.Request, session string) bool {
+	return baggageValue(r, semconv.SessionID) == session
+}
+
+// startTurn starts the turn's root span, linked to parent, with the server
+// span's provider and name and the turn's attributes, and returns the
+// context that carries it as the current span.
+func (c *config) startTurn(ctx context.Context, r *http.Request, server trace.Span, parent trace.SpanContext, session, user string) (context.Context, trace.Span) {
+	name := r.Method
+	if n, ok := server.(interface{ Name() string }); ok && n.Name() != "" {
+		name = n.Name()
+	}
+	ctx, span := server.TracerProvider().Tracer(ScopeName).Start(ctx, name,
+		trace.WithNewRoot(),
+		trace.WithLinks(trace.Link{SpanContext: parent}),
+		trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(c.turnAttributes(session, user)...),
+	)
+	return context.WithValue(ctx, turnSpanKey{}, span), span
+}
+
+// stamp sets the turn's attributes on the server span.
+func (c *config) stamp(span trace.Span, session, user string) {
+	span.SetAttributes(c.turnAttributes(session, user)...)
+}
+
+// turnAttributes are the span kind and the IDs the turn carries.
+func (c *config) turnAttributes(session, user string) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 1, 3)
+	attrs[0] = c.kind
 	if session != "" {
 		attrs = append(attrs, attribute.String(semconv.SessionID, session))
 	}
 	if user != "" {
 		attrs = append(attrs, attribute.String(semconv.UserID, user))
 	}
-	span.SetAttributes(attrs...)
-	if sdk {
-		*buf = [3]attribute.KeyValue{} // hold no IDs while pooled
-		stampBufs.Put(buf)
-	}
+	return attrs
 }
 
 // withBaggage adds the IDs as session.id and user.id members to the
@@ -144,24 +217,4 @@ func withBaggage(ctx context.Context, session, user string) (context.Context, bo
 		return ctx, false
 	}
 	return baggage.ContextWithBaggage(ctx, bag), true
-}
-
-// newSessionID returns a random UUID version 4 in its 36-character form.
-// crypto/rand.Read never fails (it crashes the program instead, Go 1.24+).
-func newSessionID() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40 // version 4
-	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
-	var s [36]byte
-	hex.Encode(s[0:8], u[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], u[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], u[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], u[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], u[10:])
-	return string(s[:])
 }

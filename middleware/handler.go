@@ -30,5 +30,7 @@ type handler struct {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.next.ServeHTTP(w, h.e.Apply(w, r))
+	r = h.e.Apply(w, r)
+	defer h.e.Finish(r)
+	h.next.ServeHTTP(w, r)
 }

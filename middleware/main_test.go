@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -43,16 +42,6 @@ func instrument(tp trace.TracerProvider, h http.Handler, opts ...middleware.Opti
 		otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})),
 	)
 }
-
-func attrsOf(s sdktrace.ReadOnlySpan) map[attribute.Key]string {
-	m := make(map[attribute.Key]string)
-	for _, kv := range s.Attributes() {
-		m[kv.Key] = kv.Value.String()
-	}
-	return m
-}
-
-func attrKey(k string) attribute.Key { return attribute.Key(k) }
 
 func serverSpan(t *testing.T, rec *tracetest.SpanRecorder) sdktrace.ReadOnlySpan {
 	t.Helper()

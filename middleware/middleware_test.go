@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	"github.com/sessiontrace/sessiontrace/middleware"
 )
 
@@ -37,26 +38,26 @@ func TestServerSpanCarriesSessionAndTurn(t *testing.T) {
 	if got != (ids{"conv-1", "alice"}) {
 		t.Errorf("handler context = %+v, want conv-1/alice", got)
 	}
-	server := attrsOf(serverSpan(t, rec))
+	server := spantest.Attrs(serverSpan(t, rec))
 	for k, want := range map[string]string{
 		semconv.SessionID:             "conv-1",
 		semconv.UserID:                "alice",
 		semconv.OpenInferenceSpanKind: "CHAIN",
 		semconv.OutputValue:           "Hello!",
 	} {
-		if server[attrKey(k)] != want {
-			t.Errorf("server span %s = %q, want %q", k, server[attrKey(k)], want)
+		if server[k].AsString() != want {
+			t.Errorf("server span %s = %q, want %q", k, server[k].AsString(), want)
 		}
 	}
 	for _, s := range rec.Ended() {
 		if s.Name() != "llm" {
 			continue
 		}
-		a := attrsOf(s)
-		if a[attrKey(semconv.SessionID)] != "conv-1" || a[attrKey(semconv.UserID)] != "alice" {
+		a := spantest.Attrs(s)
+		if a[semconv.SessionID].AsString() != "conv-1" || a[semconv.UserID].AsString() != "alice" {
 			t.Errorf("child span attributes = %v, want the session and user", a)
 		}
-		if _, ok := a[attrKey(semconv.OutputValue)]; ok {
+		if _, ok := a[semconv.OutputValue]; ok {
 			t.Errorf("output.value on the child span, want it on the turn only")
 		}
 	}
@@ -261,7 +262,7 @@ func TestOptions(t *testing.T) {
 		rec, tp := tracing(t)
 		instrument(tp, http.NotFoundHandler(), middleware.WithSpanKind("agent")).
 			ServeHTTP(httptest.NewRecorder(), newRequest(nil))
-		if got := attrsOf(serverSpan(t, rec))[attrKey(semconv.OpenInferenceSpanKind)]; got != semconv.SpanKindAgent {
+		if got := spantest.Attrs(serverSpan(t, rec))[semconv.OpenInferenceSpanKind].AsString(); got != semconv.SpanKindAgent {
 			t.Errorf("span kind = %q, want AGENT", got)
 		}
 	})
@@ -269,7 +270,7 @@ func TestOptions(t *testing.T) {
 		rec, tp := tracing(t)
 		instrument(tp, http.NotFoundHandler(), middleware.WithSpanKind("")).
 			ServeHTTP(httptest.NewRecorder(), newRequest(nil))
-		if got := attrsOf(serverSpan(t, rec))[attrKey(semconv.OpenInferenceSpanKind)]; got != semconv.SpanKindChain {
+		if got := spantest.Attrs(serverSpan(t, rec))[semconv.OpenInferenceSpanKind].AsString(); got != semconv.SpanKindChain {
 			t.Errorf("span kind = %q, want CHAIN", got)
 		}
 	})
@@ -286,12 +287,12 @@ func TestOptions(t *testing.T) {
 				child.End()
 			}), opts...).ServeHTTP(httptest.NewRecorder(), newRequest(map[string]string{"X-Session-ID": "s1"}))
 
-			server := attrsOf(serverSpan(t, rec))
-			if server[attrKey(semconv.SessionID)] != "s1" {
-				t.Errorf("bind=%v: server span session.id = %q, want s1", bind, server[attrKey(semconv.SessionID)])
+			server := spantest.Attrs(serverSpan(t, rec))
+			if server[semconv.SessionID].AsString() != "s1" {
+				t.Errorf("bind=%v: server span session.id = %q, want s1", bind, server[semconv.SessionID].AsString())
 			}
 			// Bound, the output goes to the turn; unbound, to the current span.
-			_, onServer := server[attrKey(semconv.OutputValue)]
+			_, onServer := server[semconv.OutputValue]
 			if onServer != bind {
 				t.Errorf("bind=%v: output on server span = %v", bind, onServer)
 			}
@@ -311,11 +312,11 @@ func TestOptions(t *testing.T) {
 		if got != (ids{}) {
 			t.Errorf("filtered request context = %+v, want nothing", got)
 		}
-		a := attrsOf(serverSpan(t, rec))
-		if _, ok := a[attrKey(semconv.SessionID)]; ok {
+		a := spantest.Attrs(serverSpan(t, rec))
+		if _, ok := a[semconv.SessionID]; ok {
 			t.Errorf("filtered request stamped session.id")
 		}
-		if _, ok := a[attrKey(semconv.OpenInferenceSpanKind)]; ok {
+		if _, ok := a[semconv.OpenInferenceSpanKind]; ok {
 			t.Errorf("filtered request stamped openinference.span.kind")
 		}
 		if c := w.Header().Get("Set-Cookie"); c != "" {
@@ -373,8 +374,8 @@ func TestBaggageIn(t *testing.T) {
 		if got != (ids{"s7", "u7"}) {
 			t.Errorf("got %+v", got)
 		}
-		if a := attrsOf(serverSpan(t, rec)); a[attrKey(semconv.SessionID)] != "s7" {
-			t.Errorf("server span session.id = %q", a[attrKey(semconv.SessionID)])
+		if a := spantest.Attrs(serverSpan(t, rec)); a[semconv.SessionID].AsString() != "s7" {
+			t.Errorf("server span session.id = %q", a[semconv.SessionID].AsString())
 		}
 	})
 	for _, header := range []string{
@@ -476,8 +477,8 @@ func TestPanicReachesCallerAndSpanEnds(t *testing.T) {
 		h.ServeHTTP(httptest.NewRecorder(), newRequest(map[string]string{"X-Session-ID": "s1"}))
 		t.Errorf("ServeHTTP returned normally")
 	}()
-	if a := attrsOf(serverSpan(t, rec)); a[attrKey(semconv.SessionID)] != "s1" {
-		t.Errorf("ended server span session.id = %q, want s1", a[attrKey(semconv.SessionID)])
+	if a := spantest.Attrs(serverSpan(t, rec)); a[semconv.SessionID].AsString() != "s1" {
+		t.Errorf("ended server span session.id = %q, want s1", a[semconv.SessionID].AsString())
 	}
 }
 
@@ -492,8 +493,8 @@ func TestWithoutServerSpan(t *testing.T) {
 		span.End()
 	}))
 	h.ServeHTTP(httptest.NewRecorder(), newRequest(map[string]string{"X-Session-ID": "s1"}))
-	a := attrsOf(rec.Ended()[0])
-	if a[attrKey(semconv.SessionID)] != "s1" || a[attrKey(semconv.OutputValue)] != "reply" {
+	a := spantest.Attrs(rec.Ended()[0])
+	if a[semconv.SessionID].AsString() != "s1" || a[semconv.OutputValue].AsString() != "reply" {
 		t.Errorf("handler span = %v, want session.id s1 and output.value reply", a)
 	}
 }

@@ -2,6 +2,7 @@ package phoenix
 
 import (
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -42,6 +43,7 @@ type config struct {
 	sampler    sdktrace.Sampler
 	keepRatio  *float64 // WithSessionSampling
 	batchOpts  []sdktrace.BatchSpanProcessorOption
+	propagator propagation.TextMapPropagator
 }
 
 // WithEndpoint sets the collector: for HTTP a URL, either a base
@@ -94,7 +96,7 @@ func WithProjectName(name string) Option {
 	return optionFunc(func(c *config) { c.project = name })
 }
 
-// WithoutGlobal leaves the global TracerProvider alone.
+// WithoutGlobal leaves the global TracerProvider and propagator alone.
 func WithoutGlobal() Option {
 	return optionFunc(func(c *config) { c.noGlobal = true })
 }

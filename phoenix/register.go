@@ -25,15 +25,22 @@ const ProjectNameKey = attribute.Key("openinference.project.name")
 
 // Register builds a TracerProvider exporting to Phoenix (or any OTLP
 // collector) and, unless WithoutGlobal is given, installs it as the global
-// provider. Call its Shutdown before the program exits so that the last
-// batch is sent. It returns an error for a malformed endpoint, header list
-// or protocol, from the options or the environment.
+// provider, with the propagators OTEL_PROPAGATORS names (default W3C trace
+// context and baggage; WithPropagator overrides), so that incoming
+// traceparent and baggage headers are honoured. Call its Shutdown before
+// the program exits so that the last batch is sent. It returns an error for
+// a malformed endpoint, header list, protocol, propagator name or session
+// sample ratio, from the options or the environment.
 func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, error) {
 	var c config
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
 		}
+	}
+	propagator, err := c.textMapPropagator()
+	if err != nil {
+		return nil, err
 	}
 	sampleSessions, err := sessionSampling(c)
 	if err != nil {
@@ -78,6 +85,7 @@ func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, er
 	tp := sdktrace.NewTracerProvider(tpOpts...)
 	if !c.noGlobal {
 		otel.SetTracerProvider(tp)
+		otel.SetTextMapPropagator(propagator)
 	}
 	return tp, nil
 }

@@ -7,6 +7,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/sessiontrace/sessiontrace/sessiontracetest"
 )
 
 // The subset of Jaeger's query API JSON (GET /api/traces, the "UI model" of
@@ -38,6 +45,7 @@ type Span struct {
 	OperationName string      `json:"operationName"`
 	References    []Reference `json:"references"`
 	Tags          []KeyValue  `json:"tags"`
+	StartTime     int64       `json:"startTime"` // microseconds since the Unix epoch
 	ProcessID     string      `json:"processID"`
 }
 
@@ -72,21 +80,18 @@ func decodeResponse(body []byte) (apiResponse, error) {
 	return r, nil
 }
 
-// Attribute keys checked (OpenInference semantic conventions).
+// Attribute keys checked (OpenInference semantic conventions) beyond what
+// sessiontracetest.Check checks.
 const (
-	keySessionID       = "session.id"
-	keyUserID          = "user.id"
-	keySpanKind        = "openinference.span.kind"
-	keyInputValue      = "input.value"
-	keyInputMime       = "input.mime_type"
-	keyOutputValue     = "output.value"
-	keyOutputMime      = "output.mime_type"
-	keyModelName       = "llm.model_name"
-	keyTokenPrompt     = "llm.token_count.prompt"
-	keyTokenCompletion = "llm.token_count.completion"
-	keyTokenTotal      = "llm.token_count.total"
-	kindLLM            = "LLM"
-	mimeText           = "text/plain"
+	keySessionID  = "session.id"
+	keyUserID     = "user.id"
+	keySpanKind   = "openinference.span.kind"
+	keyInputMime  = "input.mime_type"
+	keyOutputMime = "output.mime_type"
+	keyModelName  = "llm.model_name"
+	keyTokenTotal = "llm.token_count.total"
+	kindLLM       = "LLM"
+	mimeText      = "text/plain"
 )
 
 // SessionSummary is what was seen of one session.
@@ -100,7 +105,7 @@ type SessionSummary struct {
 
 // Result is the outcome of Check. It passes when Violations is empty.
 type Result struct {
-	Sessions   map[string]*SessionSummary // by session.id of the root span
+	Sessions   map[string]*SessionSummary // as Phoenix binds traces to sessions
 	Violations []string
 }
 
@@ -114,14 +119,20 @@ type Options struct {
 	AllowUnexpected bool
 }
 
-// Check verifies decoded traces against the expected number of traces per session:
+// Check verifies decoded traces against the expected number of traces per
+// session. The traces are converted to span stubs and given to
+// sessiontracetest, which binds them to sessions as Phoenix does and reports
+// what Phoenix would show wrong: a session trace without a root, a root
+// without input.value or output.value, a span of another session or user
+// than its trace, an LLM span without integer llm.token_count.prompt and
+// .completion. Check adds what a complete export to a real backend also
+// needs:
 //
-//   - each trace has exactly one root span (no parent inside the trace), which
-//     carries non-empty string tags session.id, user.id, openinference.span.kind,
-//     input.value and output.value (mime types, when present, text/plain);
-//   - every span that has session.id (or user.id) has the root's value;
-//   - every LLM span has llm.model_name and integer llm.token_count.prompt,
-//     .completion and .total;
+//   - each trace is returned once, and every parent a span names is in it;
+//   - each trace has exactly one root span (no parent at all), which carries
+//     non-empty string tags session.id, user.id and openinference.span.kind,
+//     and input.mime_type / output.mime_type, when present, text/plain;
+//   - every LLM span has llm.model_name and integer llm.token_count.total;
 //   - each expected session has exactly the expected number of traces, and no
 //     other session appears (unless opts.AllowUnexpected).
 func Check(traces []Trace, want map[string]int, opts Options) Result {
@@ -131,6 +142,8 @@ func Check(traces []Trace, want map[string]int, opts Options) Result {
 	}
 
 	seen := map[string]bool{}
+	byID := map[trace.TraceID]Trace{}
+	var stubs tracetest.SpanStubs
 	for _, tr := range traces {
 		id := tr.TraceID
 		if id == "" && len(tr.Spans) > 0 {
@@ -145,10 +158,21 @@ func Check(traces []Trace, want map[string]int, opts Options) Result {
 			add("trace %s: has no spans", id)
 			continue
 		}
+		byID[traceID(id)] = tr
 
 		for _, sp := range tr.Spans {
+			stubs = append(stubs, stub(id, sp))
 			if p := missingParent(tr, sp); p != "" {
 				add("trace %s span %s: parent span %s is not in the trace (lost?)", id, spanLabel(sp), p)
+			}
+			if kind, _ := stringTag(sp, keySpanKind); kind == kindLLM {
+				sl := "trace " + id + " span " + spanLabel(sp)
+				if _, ok := stringTag(sp, keyModelName); !ok {
+					add("%s: LLM span missing non-empty string %s", sl, keyModelName)
+				}
+				if _, ok := intTag(sp, keyTokenTotal); !ok {
+					add("%s: LLM span missing integer %s", sl, keyTokenTotal)
+				}
 			}
 		}
 		roots := rootSpans(tr)
@@ -164,70 +188,42 @@ func Check(traces []Trace, want map[string]int, opts Options) Result {
 		}
 		root := roots[0]
 		rl := "trace " + id + " root " + spanLabel(root)
-
-		session, sessOK := stringTag(root, keySessionID)
-		if !sessOK {
-			add("%s: missing non-empty string %s", rl, keySessionID)
-		}
-		user, userOK := stringTag(root, keyUserID)
-		if !userOK {
-			add("%s: missing non-empty string %s", rl, keyUserID)
-		}
-		if _, ok := stringTag(root, keySpanKind); !ok {
-			add("%s: missing non-empty string %s", rl, keySpanKind)
-		}
-		for _, p := range [][2]string{{keyInputValue, keyInputMime}, {keyOutputValue, keyOutputMime}} {
-			if _, ok := stringTag(root, p[0]); !ok {
-				add("%s: missing non-empty string %s", rl, p[0])
+		for _, k := range []string{keySessionID, keyUserID, keySpanKind} {
+			if _, ok := stringTag(root, k); !ok {
+				add("%s: missing non-empty string %s", rl, k)
 			}
-			if kv, ok := tag(root, p[1]); ok {
+		}
+		for _, k := range []string{keyInputMime, keyOutputMime} {
+			if kv, ok := tag(root, k); ok {
 				if s, isStr := kv.Value.(string); kv.Type != "string" || !isStr || s != mimeText {
-					add("%s: %s = %v, want %q", rl, p[1], kv.Value, mimeText)
+					add("%s: %s = %v, want %q", rl, k, kv.Value, mimeText)
 				}
 			}
 		}
+	}
 
-		llmSpans := 0
-		for _, sp := range tr.Spans {
-			sl := "trace " + id + " span " + spanLabel(sp)
-			if kv, ok := tag(sp, keySessionID); ok && sessOK {
-				if s, _ := kv.Value.(string); s != session {
-					add("%s: %s = %v, root has %q (sessions mixed)", sl, keySessionID, kv.Value, session)
+	spans := stubs.Snapshots()
+	if err := sessiontracetest.Check(spans); err != nil {
+		res.Violations = append(res.Violations, strings.Split(err.Error(), "\n")...)
+	}
+	for _, s := range sessiontracetest.Sessions(spans) {
+		sum := &SessionSummary{Traces: s.Traces}
+		for _, turn := range s.Turns {
+			tr := byID[turn.TraceID]
+			sum.Spans += len(tr.Spans)
+			for _, sp := range tr.Spans {
+				if kind, _ := stringTag(sp, keySpanKind); kind == kindLLM {
+					sum.LLMSpans++
 				}
 			}
-			if kv, ok := tag(sp, keyUserID); ok && userOK {
-				if s, _ := kv.Value.(string); s != user {
-					add("%s: %s = %v, root has %q (users mixed)", sl, keyUserID, kv.Value, user)
+			for _, r := range rootSpans(tr) {
+				if user, ok := stringTag(r, keyUserID); ok {
+					sum.Users = appendUnique(sum.Users, user)
 				}
-			}
-			if kind, _ := stringTag(sp, keySpanKind); kind == kindLLM {
-				llmSpans++
-				if _, ok := stringTag(sp, keyModelName); !ok {
-					add("%s: LLM span missing non-empty string %s", sl, keyModelName)
-				}
-				for _, k := range []string{keyTokenPrompt, keyTokenCompletion, keyTokenTotal} {
-					if _, ok := intTag(sp, k); !ok {
-						add("%s: LLM span missing integer %s", sl, k)
-					}
-				}
+				sum.Roots = appendUnique(sum.Roots, r.OperationName)
 			}
 		}
-
-		if !sessOK {
-			continue
-		}
-		sum := res.Sessions[session]
-		if sum == nil {
-			sum = &SessionSummary{}
-			res.Sessions[session] = sum
-		}
-		sum.Traces++
-		sum.Spans += len(tr.Spans)
-		sum.LLMSpans += llmSpans
-		if userOK {
-			sum.Users = appendUnique(sum.Users, user)
-		}
-		sum.Roots = appendUnique(sum.Roots, root.OperationName)
+		res.Sessions[s.ID] = sum
 	}
 
 	for _, s := range sortedKeys(want) {
@@ -249,23 +245,24 @@ func Check(traces []Trace, want map[string]int, opts Options) Result {
 	return res
 }
 
-// rootSpans returns the spans without a parent inside the trace. A span whose
-// parent is not in the trace (lost, or not exported yet) counts as a root.
-func rootSpans(tr Trace) []Span {
-	ids := make(map[string]bool, len(tr.Spans))
-	for _, sp := range tr.Spans {
-		ids[sp.SpanID] = true
+// parentID returns the span ID of sp's parent, "" for none.
+func parentID(sp Span) string {
+	parent := sp.ParentSpanID
+	for _, ref := range sp.References {
+		if ref.RefType == "CHILD_OF" {
+			parent = ref.SpanID
+		}
 	}
+	return parent
+}
+
+// rootSpans returns the spans without a parent. As in Phoenix, a span whose
+// parent is not in the trace (lost, or from a caller that was not
+// exported) is no root.
+func rootSpans(tr Trace) []Span {
 	var roots []Span
 	for _, sp := range tr.Spans {
-		hasParent := sp.ParentSpanID != "" && ids[sp.ParentSpanID]
-		for _, ref := range sp.References {
-			if (ref.RefType == "CHILD_OF" || ref.RefType == "FOLLOWS_FROM") &&
-				(ref.TraceID == "" || ref.TraceID == sp.TraceID || sp.TraceID == "") && ids[ref.SpanID] {
-				hasParent = true
-			}
-		}
-		if !hasParent {
+		if parentID(sp) == "" {
 			roots = append(roots, sp)
 		}
 	}
@@ -274,12 +271,7 @@ func rootSpans(tr Trace) []Span {
 
 // missingParent returns the ID of sp's parent when sp names one that the trace lacks.
 func missingParent(tr Trace, sp Span) string {
-	parent := sp.ParentSpanID
-	for _, ref := range sp.References {
-		if ref.RefType == "CHILD_OF" {
-			parent = ref.SpanID
-		}
-	}
+	parent := parentID(sp)
 	if parent == "" {
 		return ""
 	}
@@ -289,6 +281,64 @@ func missingParent(tr Trace, sp Span) string {
 		}
 	}
 	return parent
+}
+
+// stub converts a span of the trace with hex ID traceHex into the SDK's
+// span stub that sessiontracetest reads: its IDs, its parent, its start and
+// its tags as attributes. IDs shorter than OpenTelemetry's are padded with
+// leading zeros, as Jaeger drops them.
+func stub(traceHex string, sp Span) tracetest.SpanStub {
+	tid := traceID(traceHex)
+	if sp.TraceID != "" {
+		tid = traceID(sp.TraceID)
+	}
+	s := tracetest.SpanStub{
+		Name: sp.OperationName,
+		SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
+			TraceID: tid, SpanID: spanID(sp.SpanID), TraceFlags: trace.FlagsSampled,
+		}),
+		StartTime:  time.UnixMicro(sp.StartTime),
+		Attributes: make([]attribute.KeyValue, 0, len(sp.Tags)),
+	}
+	if p := parentID(sp); p != "" {
+		s.Parent = trace.NewSpanContext(trace.SpanContextConfig{
+			TraceID: tid, SpanID: spanID(p), TraceFlags: trace.FlagsSampled,
+		})
+	}
+	for _, kv := range sp.Tags {
+		s.Attributes = append(s.Attributes, attribute.KeyValue{Key: attribute.Key(kv.Key), Value: value(kv)})
+	}
+	return s
+}
+
+func traceID(h string) trace.TraceID {
+	id, _ := trace.TraceIDFromHex(fmt.Sprintf("%032s", h))
+	return id
+}
+
+func spanID(h string) trace.SpanID {
+	id, _ := trace.SpanIDFromHex(fmt.Sprintf("%016s", h))
+	return id
+}
+
+// value converts a tag's value: integers (without fraction, unless typed
+// float64) to int64 attributes, other numbers to float64, booleans to
+// bool, anything else to its string form.
+func value(kv KeyValue) attribute.Value {
+	switch v := kv.Value.(type) {
+	case string:
+		return attribute.StringValue(v)
+	case bool:
+		return attribute.BoolValue(v)
+	case json.Number:
+		if n, err := v.Int64(); err == nil && kv.Type != "float64" {
+			return attribute.Int64Value(n)
+		}
+		if f, err := v.Float64(); err == nil {
+			return attribute.Float64Value(f)
+		}
+	}
+	return attribute.StringValue(fmt.Sprint(kv.Value))
 }
 
 func spanLabel(sp Span) string { return fmt.Sprintf("%q (%s)", sp.OperationName, sp.SpanID) }

@@ -65,14 +65,14 @@ func TestCheckFixtureFailures(t *testing.T) {
 		opts    Options
 		expect  []string // each must be a substring of some violation
 	}{
-		{"mixed_session.json", wantAB, Options{}, []string{`session.id = b, root has "a" (sessions mixed)`}},
-		{"missing_root_input.json", wantAB, Options{}, []string{`root "POST /chat"`, "missing non-empty string input.value"}},
+		{"mixed_session.json", wantAB, Options{}, []string{`span "ChatCompletion" (602b60ee55e64a41) carries session "b", but the trace is bound to "a"`}},
+		{"missing_root_input.json", wantAB, Options{}, []string{`root span "POST /chat"`, "has no input.value: Phoenix shows this turn without input"}},
 		{"lost_trace.json", wantAB, Options{}, []string{`session "b": want 1 traces, got 0`}},
-		// The lost root leaves the LLM span as the only root: checked as the turn, it
-		// lacks the turn's attributes.
+		// The lost root leaves the trace without one: as in Phoenix, the LLM span
+		// whose parent is missing is no root.
 		{"lost_root_span.json", wantAB, Options{}, []string{
-			"parent span 382b9addd37bca05 is not in the trace (lost?)", `root "ChatCompletion"`,
-			"missing non-empty string input.value", "missing non-empty string output.value"}},
+			"parent span 382b9addd37bca05 is not in the trace (lost?)", "want exactly 1 root span, got 0",
+			`session "a", trace 70a3b12e6792ff8d3f57b77fb18fcf41: no root span (all 2 of its spans have a parent`}},
 		{"ok.json", map[string]int{"a": 2}, Options{}, []string{`session "b": not expected, got 1 traces`}},
 		{"ok.json", map[string]int{"a": 1, "b": 1}, Options{}, []string{`session "a": want 1 traces, got 2`}},
 		{"ok.json", map[string]int{"a": 2, "b": 1, "c": 4}, Options{}, []string{`session "c": want 4 traces, got 0`}},
@@ -145,17 +145,17 @@ func TestCheckRules(t *testing.T) {
 			setTag(findSpan(trs[0], "ChatCompletion"), KeyValue{Key: keyTokenTotal, Type: "string", Value: "19"})
 		}, "LLM span missing integer llm.token_count.total"},
 		{"token count fractional", func(trs []Trace) {
-			setTag(findSpan(trs[0], "ChatCompletion"), KeyValue{Key: keyTokenPrompt, Type: "int64", Value: json.Number("1.5")})
-		}, "LLM span missing integer llm.token_count.prompt"},
+			setTag(findSpan(trs[0], "ChatCompletion"), KeyValue{Key: "llm.token_count.prompt", Type: "int64", Value: json.Number("1.5")})
+		}, "has no integer llm.token_count.prompt"},
 		{"no completion tokens", func(trs []Trace) {
-			dropTag(findSpan(trs[2], "ChatCompletion"), keyTokenCompletion)
-		}, "LLM span missing integer llm.token_count.completion"},
+			dropTag(findSpan(trs[2], "ChatCompletion"), "llm.token_count.completion")
+		}, "has no integer llm.token_count.completion"},
 		{"no model", func(trs []Trace) {
 			dropTag(findSpan(trs[1], "ChatCompletion"), keyModelName)
 		}, "LLM span missing non-empty string llm.model_name"},
 		{"empty output", func(trs []Trace) {
-			setTag(findSpan(trs[0], "POST /chat"), KeyValue{Key: keyOutputValue, Type: "string", Value: ""})
-		}, "missing non-empty string output.value"},
+			setTag(findSpan(trs[0], "POST /chat"), KeyValue{Key: "output.value", Type: "string", Value: ""})
+		}, "has no output.value"},
 		{"json input", func(trs []Trace) {
 			setTag(findSpan(trs[0], "POST /chat"), KeyValue{Key: keyInputMime, Type: "string", Value: "application/json"})
 		}, `input.mime_type = application/json, want "text/plain"`},
@@ -170,10 +170,10 @@ func TestCheckRules(t *testing.T) {
 		}, "missing non-empty string session.id"},
 		{"user mixed", func(trs []Trace) {
 			setTag(findSpan(trs[1], "HTTP POST"), KeyValue{Key: keyUserID, Type: "string", Value: "someone-else"})
-		}, "(users mixed)"},
+		}, `carries user.id "someone-else"`},
 		{"grandchild in another session", func(trs []Trace) {
 			setTag(findSpan(trs[2], "HTTP POST"), KeyValue{Key: keySessionID, Type: "string", Value: "a"})
-		}, `session.id = a, root has "b" (sessions mixed)`},
+		}, `carries session "a", but the trace is bound to "b"`},
 		{"two roots", func(trs []Trace) {
 			findSpan(trs[0], "ChatCompletion").References = nil
 		}, "want exactly 1 root span, got 2"},
@@ -267,7 +267,7 @@ func TestRunFailsWithEveryViolation(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\nstdout:\n%s", code, out.String())
 	}
-	for _, s := range []string{"FAIL", "(sessions mixed)", `session "a": want 3 traces, got 2`} {
+	for _, s := range []string{"FAIL", `carries session "b"`, `session "a": want 3 traces, got 2`} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("stdout lacks %q:\n%s", s, out.String())
 		}

@@ -13,8 +13,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/sessiontrace/sessiontrace"
-	"github.com/sessiontrace/sessiontrace/internal/sessionview"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
+	"github.com/sessiontrace/sessiontrace/sessiontracetest"
 )
 
 // setup starts the example's handler on langchaingo's OpenAI backend and a
@@ -78,14 +78,14 @@ func TestConversation(t *testing.T) {
 	}
 
 	spans := rec.Ended()
-	view, problems := sessionview.Build(spans)
-	for _, p := range problems {
-		t.Error(p)
+	if err := sessiontracetest.Check(spans); err != nil {
+		t.Error(err)
 	}
-	s, ok := view.Session("s-1")
-	if !ok || s.Traces != 2 || s.User != "alice" {
-		t.Fatalf("sessions %+v", view.Sessions)
+	sessions := sessiontracetest.Sessions(spans)
+	if len(sessions) != 1 || sessions[0].ID != "s-1" || sessions[0].Traces != 2 || sessions[0].UserID != "alice" {
+		t.Fatalf("sessions %+v", sessions)
 	}
+	s := sessions[0]
 	if s.Turns[0].Input != "What is 17 times 23?" || s.Turns[0].Output != "17 times 23 is 391." {
 		t.Errorf("first turn %+v", s.Turns[0])
 	}

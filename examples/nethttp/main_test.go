@@ -12,7 +12,7 @@ import (
 
 	"github.com/sessiontrace/sessiontrace/internal/chatbot"
 	"github.com/sessiontrace/sessiontrace/internal/chatbot/chatbottest"
-	"github.com/sessiontrace/sessiontrace/internal/sessionview"
+	"github.com/sessiontrace/sessiontrace/sessiontracetest"
 )
 
 func TestConversations(t *testing.T) {
@@ -39,16 +39,14 @@ func TestBrowserConversation(t *testing.T) {
 	if n := len(h.Fake.Requests()[1].Chat.Messages); n != 4 { // system, user, assistant, user
 		t.Errorf("second call had %d messages: the session's history was lost", n)
 	}
-	view, problems := sessionview.Build(h.Spans.Ended())
-	for _, p := range problems {
-		if !strings.Contains(p.Reason, "no user.id") { // a browser sends no user
-			t.Error(p)
-		}
+	if err := sessiontracetest.Check(h.Spans.Ended()); err != nil {
+		t.Error(err)
 	}
-	if len(view.Sessions) != 1 || view.Sessions[0].Traces != 2 {
-		t.Fatalf("sessions = %+v", view.Sessions)
+	sessions := sessiontracetest.Sessions(h.Spans.Ended())
+	if len(sessions) != 1 || sessions[0].Traces != 2 || sessions[0].UserID != "" { // a browser sends no user
+		t.Fatalf("sessions = %+v", sessions)
 	}
-	if got := view.Sessions[0].Turns[1].Input; got != "second question" {
+	if got := sessions[0].Turns[1].Input; got != "second question" {
 		t.Errorf("second turn input = %q", got)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sashabaranov/go-openai"
@@ -27,11 +28,11 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/sessiontrace/sessiontrace/internal/chatbot"
-	"github.com/sessiontrace/sessiontrace/internal/sessionview"
 	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 	"github.com/sessiontrace/sessiontrace/middleware"
 	"github.com/sessiontrace/sessiontrace/phoenix"
+	"github.com/sessiontrace/sessiontrace/sessiontracetest"
 )
 
 // script is the conversation played against the server: two users, each in
@@ -127,17 +128,39 @@ func run(ctx context.Context, out io.Writer) error {
 	if err := tp.ForceFlush(ctx); err != nil {
 		return err
 	}
-	view, problems := sessionview.Build(spans.GetSpans().Snapshots())
-	fmt.Fprintf(out, "\nWhat Phoenix's Sessions view shows (%d spans, %d sessions):\n\n", view.Spans, len(view.Sessions))
-	view.Print(out)
+	recorded := spans.GetSpans().Snapshots()
+	sessions := sessiontracetest.Sessions(recorded)
+	fmt.Fprintf(out, "\nWhat Phoenix's Sessions view shows (%d spans, %d sessions):\n\n", len(recorded), len(sessions))
+	printSessions(out, sessions)
 	if exporting {
 		fmt.Fprintf(out, "\nExported to %s, project sessiontrace-quickstart.\n", os.Getenv("PHOENIX_COLLECTOR_ENDPOINT"))
 	}
-	for _, p := range problems {
-		fmt.Fprintln(out, "problem:", p)
-	}
-	if len(problems) > 0 {
+	if err := sessiontracetest.Check(recorded); err != nil {
+		for _, problem := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(out, "problem:", problem)
+		}
 		return errors.New("the traces do not form clean sessions")
 	}
 	return nil
+}
+
+// printSessions writes each session as a person reads it: its user, traces
+// and tokens, then its turns, each cut to one line of about 100
+// characters as Phoenix's list cuts them.
+func printSessions(w io.Writer, sessions []sessiontracetest.Session) {
+	for _, s := range sessions {
+		fmt.Fprintf(w, "session %s  user %s  %d traces  %d tokens (%d prompt + %d completion)\n",
+			s.ID, s.UserID, s.Traces, s.PromptTokens+s.CompletionTokens, s.PromptTokens, s.CompletionTokens)
+		for i, t := range s.Turns {
+			fmt.Fprintf(w, "  %d. %s\n     → %s\n", i+1, oneLine(t.Input), oneLine(t.Output))
+		}
+	}
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 100 {
+		s = s[:97] + "..."
+	}
+	return s
 }

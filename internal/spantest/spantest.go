@@ -98,7 +98,7 @@ func Want(t testing.TB, s sdktrace.ReadOnlySpan, want map[string]any) {
 		v, ok := got[k]
 		switch {
 		case w == nil && ok:
-			t.Errorf("span %s: %s = %s, want it absent", s.Name(), k, v.Emit())
+			t.Errorf("span %s: %s = %s, want it absent", s.Name(), k, v.String())
 		case w == nil:
 		case !ok:
 			t.Errorf("span %s: %s missing, want %v", s.Name(), k, w)
@@ -135,7 +135,7 @@ func value(v attribute.Value, want any) (any, error) {
 		return nil, fmt.Errorf("spantest.Want cannot compare a %T", want)
 	}
 	if v.Type() != typ {
-		return nil, fmt.Errorf("is a %s (%s), want a %s", v.Type(), v.Emit(), typ)
+		return nil, fmt.Errorf("is a %s (%s), want a %s", v.Type(), v.String(), typ)
 	}
 	return g, nil
 }
@@ -163,4 +163,14 @@ func SameJSON(t testing.TB, a, b string) bool {
 		t.Fatalf("not JSON: %v: %s", err, b)
 	}
 	return reflect.DeepEqual(va, vb)
+}
+
+// Values returns attributes (a span's, or a ContextAttributes slice) as a
+// map of their Go values by key.
+func Values(kvs []attribute.KeyValue) map[string]any {
+	m := make(map[string]any, len(kvs))
+	for _, kv := range kvs {
+		m[string(kv.Key)] = kv.Value.AsInterface()
+	}
+	return m
 }

@@ -16,10 +16,8 @@ import (
 type ctxKey struct{}
 
 // State is the turn bound to a context. It is safe for concurrent use: the
-// goroutines of one request may all report to the same turn. It is itself
-// the context that carries it, which saves an allocation per request.
+// goroutines of one request may all report to the same turn.
 type State struct {
-	context.Context
 	span trace.Span
 
 	mu             sync.Mutex
@@ -30,16 +28,7 @@ type State struct {
 
 // Bind returns a context carrying a new turn for span.
 func Bind(ctx context.Context, span trace.Span) context.Context {
-	return &State{Context: ctx, span: span}
-}
-
-// Value returns the State itself for the turn key and asks the parent
-// otherwise.
-func (s *State) Value(key any) any {
-	if key == (ctxKey{}) {
-		return s
-	}
-	return s.Context.Value(key)
+	return context.WithValue(ctx, ctxKey{}, &State{span: span})
 }
 
 // FromContext returns the turn bound to ctx, or nil.

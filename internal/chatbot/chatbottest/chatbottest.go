@@ -14,9 +14,9 @@ import (
 
 	"github.com/sessiontrace/sessiontrace"
 	"github.com/sessiontrace/sessiontrace/internal/chatbot"
-	"github.com/sessiontrace/sessiontrace/internal/sessionview"
 	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
+	"github.com/sessiontrace/sessiontrace/sessiontracetest"
 )
 
 // Harness is an example server under test.
@@ -57,14 +57,16 @@ func (h *Harness) CheckConversations(t *testing.T) {
 			t.Errorf("reply = %q", reply)
 		}
 	}
-	view, problems := sessionview.Build(h.Spans.Ended())
-	for _, p := range problems {
-		t.Error(p)
+	if err := sessiontracetest.Check(h.Spans.Ended()); err != nil {
+		t.Error(err)
 	}
-	a, _ := view.Session("s-a")
-	b, _ := view.Session("s-b")
-	if a.Traces != 2 || a.User != "alice" || b.Traces != 1 || b.User != "bob" {
-		t.Fatalf("sessions = %+v", view.Sessions)
+	sessions := sessiontracetest.Sessions(h.Spans.Ended())
+	if len(sessions) != 2 {
+		t.Fatalf("sessions = %+v", sessions)
+	}
+	a, b := sessions[0], sessions[1]
+	if a.ID != "s-a" || a.Traces != 2 || a.UserID != "alice" || b.ID != "s-b" || b.Traces != 1 || b.UserID != "bob" {
+		t.Fatalf("sessions = %+v", sessions)
 	}
 	if a.Turns[1].Input != "three" || a.Turns[1].Output != "You said: three" {
 		t.Errorf("turn = %+v", a.Turns[1])
