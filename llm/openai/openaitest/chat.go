@@ -6,8 +6,6 @@ import (
 	"strconv"
 
 	"github.com/sashabaranov/go-openai"
-
-	"github.com/sessiontrace/sessiontrace/internal/jsonstring"
 )
 
 // argPieceLen is the largest tool-call argument fragment a stream sends.
@@ -24,10 +22,10 @@ type chatResponse struct {
 }
 
 type chatChoice struct {
-	Index        int                 `json:"index"`
-	Message      chatMessage         `json:"message"`
-	Logprobs     *struct{}           `json:"logprobs"`
-	FinishReason openai.FinishReason `json:"finish_reason"`
+	Index        int         `json:"index"`
+	Message      chatMessage `json:"message"`
+	Logprobs     *struct{}   `json:"logprobs"`
+	FinishReason string      `json:"finish_reason"`
 }
 
 type chatMessage struct {
@@ -94,7 +92,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, req *openai.C
 			Object:            "chat.completion",
 			Created:           Created,
 			Model:             model,
-			Choices:           []chatChoice{{Message: msg, FinishReason: reply.chatFinishReason()}},
+			Choices:           []chatChoice{{Message: msg, FinishReason: string(reply.chatFinishReason())}},
 			Usage:             usage,
 			SystemFingerprint: systemFingerprint,
 		})
@@ -102,115 +100,105 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, req *openai.C
 	}
 
 	includeUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
-	ev := getEvents()
-	defer putEvents(ev)
-	buildChatStream(ev, id, model, reply, calls, usage, includeUsage)
-	s.stream(w, r, ev, reply.ChunkDelay)
+	s.stream(w, r, chatStream(id, model, reply, calls, usage, includeUsage), reply.ChunkDelay)
 }
 
-// buildChatStream lays out every event of a streamed chat completion.
-func buildChatStream(ev *events, id, model string, reply *Reply, calls []wireToolCall, usage *openai.Usage, includeUsage bool) {
-	// Every chunk is head + one choice + tail.
-	var head [256]byte
-	h := append(head[:0], `data: {"id":`...)
-	h = jsonstring.Append(h, id)
-	h = append(h, `,"object":"chat.completion.chunk","created":`...)
-	h = strconv.AppendInt(h, Created, 10)
-	h = append(h, `,"model":`...)
-	h = jsonstring.Append(h, model)
-	h = append(h, `,"system_fingerprint":"`+systemFingerprint+`","choices":[`...)
-	tail := "]}\n\n"
+type chatChunk struct {
+	ID                string        `json:"id"`
+	Object            string        `json:"object"`
+	Created           int64         `json:"created"`
+	Model             string        `json:"model"`
+	SystemFingerprint string        `json:"system_fingerprint"`
+	Choices           []chunkChoice `json:"choices"`
+	// Usage is absent unless the client asked for usage; then it is null
+	// on every chunk but the last, as the API sends it.
+	Usage json.RawMessage `json:"usage,omitempty"`
+}
+
+type chunkChoice struct {
+	Index        int       `json:"index"`
+	Delta        any       `json:"delta"` // one of the *Delta types, or struct{} on the finish chunk
+	Logprobs     *struct{} `json:"logprobs"`
+	FinishReason *string   `json:"finish_reason"`
+}
+
+// roleDelta opens a choice; content is "" or, before tool calls only, null.
+type roleDelta struct {
+	Role    string  `json:"role"`
+	Content *string `json:"content"`
+	Refusal *string `json:"refusal"`
+}
+
+type contentDelta struct {
+	Content string `json:"content"`
+}
+
+type toolCallsDelta struct {
+	ToolCalls []toolCallDelta `json:"tool_calls"`
+}
+
+// toolCallDelta is one fragment of a tool call: the first carries id, type
+// and name, the later ones only a piece of the arguments.
+type toolCallDelta struct {
+	Index    int             `json:"index"`
+	ID       string          `json:"id,omitempty"`
+	Type     openai.ToolType `json:"type,omitempty"`
+	Function functionDelta   `json:"function"`
+}
+
+type functionDelta struct {
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments"`
+}
+
+// chatStream lays out every event of a streamed chat completion.
+func chatStream(id, model string, reply *Reply, calls []wireToolCall, usage *openai.Usage, includeUsage bool) [][]byte {
+	chunk := chatChunk{ID: id, Object: "chat.completion.chunk", Created: Created, Model: model, SystemFingerprint: systemFingerprint}
 	if includeUsage {
-		tail = `],"usage":null}` + "\n\n"
+		chunk.Usage = json.RawMessage("null")
 	}
-	const choiceEnd = `},"logprobs":null,"finish_reason":null}`
+	var events [][]byte
+	send := func(delta any, finish *string) {
+		chunk.Choices = []chunkChoice{{Delta: delta, FinishReason: finish}}
+		events = append(events, sseEvent("", chunk))
+	}
+
+	open := roleDelta{Role: openai.ChatMessageRoleAssistant}
+	if reply.Content != "" || len(calls) == 0 {
+		open.Content = new(string)
+	}
+	send(open, nil)
 
 	pieces := splitContent(reply.Content, reply.Chunks)
-	fault := reply.Fault
-	argBytes := 0
-	for _, c := range calls {
-		argBytes += len(c.Function.Arguments)
-	}
-	n := len(pieces) + 2*len(calls) + argBytes/argPieceLen + 4
-	ev.grow(n, n*(len(h)+len(tail)+len(choiceEnd)+64)+2*(len(reply.Content)+argBytes))
-
-	ev.buf = append(ev.buf, h...)
-	if reply.Content == "" && len(calls) > 0 {
-		ev.buf = append(ev.buf, `{"index":0,"delta":{"role":"assistant","content":null,"refusal":null`+choiceEnd...)
-	} else {
-		ev.buf = append(ev.buf, `{"index":0,"delta":{"role":"assistant","content":"","refusal":null`+choiceEnd...)
-	}
-	ev.buf = append(ev.buf, tail...)
-	ev.end()
-
-	if fault == FaultStreamError {
+	if reply.Fault == FaultStreamError {
 		pieces = pieces[:(len(pieces)+1)/2]
 	}
 	for _, p := range pieces {
-		ev.buf = append(ev.buf, h...)
-		ev.buf = append(ev.buf, `{"index":0,"delta":{"content":`...)
-		ev.buf = jsonstring.Append(ev.buf, p)
-		ev.buf = append(ev.buf, choiceEnd...)
-		ev.buf = append(ev.buf, tail...)
-		ev.end()
+		send(contentDelta{Content: p}, nil)
 	}
-	if fault == FaultStreamError {
-		ev.streamError()
-		return
+	if reply.Fault == FaultStreamError {
+		return append(events, streamErrorEvent)
 	}
 
 	for i, c := range calls {
-		ev.buf = append(ev.buf, h...)
-		ev.buf = append(ev.buf, `{"index":0,"delta":{"tool_calls":[{"index":`...)
-		ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
-		ev.buf = append(ev.buf, `,"id":`...)
-		ev.buf = jsonstring.Append(ev.buf, c.ID)
-		ev.buf = append(ev.buf, `,"type":`...)
-		ev.buf = jsonstring.Append(ev.buf, string(c.Type))
-		ev.buf = append(ev.buf, `,"function":{"name":`...)
-		ev.buf = jsonstring.Append(ev.buf, c.Function.Name)
-		ev.buf = append(ev.buf, `,"arguments":""}}]`+choiceEnd...)
-		ev.buf = append(ev.buf, tail...)
-		ev.end()
+		send(toolCallsDelta{[]toolCallDelta{{Index: i, ID: c.ID, Type: c.Type, Function: functionDelta{Name: c.Function.Name}}}}, nil)
 		for _, p := range splitBytes(c.Function.Arguments, argPieceLen) {
-			ev.buf = append(ev.buf, h...)
-			ev.buf = append(ev.buf, `{"index":0,"delta":{"tool_calls":[{"index":`...)
-			ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
-			ev.buf = append(ev.buf, `,"function":{"arguments":`...)
-			ev.buf = jsonstring.Append(ev.buf, p)
-			ev.buf = append(ev.buf, `}}]`+choiceEnd...)
-			ev.buf = append(ev.buf, tail...)
-			ev.end()
+			send(toolCallsDelta{[]toolCallDelta{{Index: i, Function: functionDelta{Arguments: p}}}}, nil)
 		}
 	}
 
-	ev.buf = append(ev.buf, h...)
-	ev.buf = append(ev.buf, `{"index":0,"delta":{},"logprobs":null,"finish_reason":`...)
-	ev.buf = jsonstring.Append(ev.buf, string(reply.chatFinishReason()))
-	ev.buf = append(ev.buf, '}')
-	ev.buf = append(ev.buf, tail...)
-	ev.end()
+	finish := string(reply.chatFinishReason())
+	send(struct{}{}, &finish)
 
 	if includeUsage {
-		ev.buf = append(ev.buf, h...)
-		ev.buf = appendUsage(ev.buf, usage)
-		ev.end()
+		chunk.Choices = []chunkChoice{}
+		chunk.Usage = mustMarshal(usage)
+		events = append(events, sseEvent("", chunk))
 	}
-	if fault != FaultNoDone {
-		ev.done()
+	if reply.Fault != FaultNoDone {
+		events = append(events, doneEvent)
 	}
-}
-
-// appendUsage closes an empty choices array and appends the usage member
-// and the end of the event.
-func appendUsage(b []byte, usage *openai.Usage) []byte {
-	u, err := json.Marshal(usage)
-	if err != nil {
-		u = []byte("null")
-	}
-	b = append(b, `],"usage":`...)
-	b = append(b, u...)
-	return append(b, "}\n\n"...)
+	return events
 }
 
 // splitBytes cuts s into pieces of at most n bytes at rune boundaries.

@@ -1,12 +1,10 @@
 package openaitest
 
 import (
+	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/sashabaranov/go-openai"
-
-	"github.com/sessiontrace/sessiontrace/internal/jsonstring"
 )
 
 type completionResponse struct {
@@ -61,27 +59,37 @@ func (s *Server) serveCompletion(w http.ResponseWriter, r *http.Request, req *op
 	}
 
 	includeUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
-	ev := getEvents()
-	defer putEvents(ev)
-	buildCompletionStream(ev, id, model, reply, choices, finish, usage, includeUsage)
-	s.stream(w, r, ev, reply.ChunkDelay)
+	s.stream(w, r, completionStream(id, model, reply, choices, finish, usage, includeUsage), reply.ChunkDelay)
 }
 
-// buildCompletionStream lays out every event of a streamed legacy
-// completion: the pieces of each choice in turn, a finish event per choice,
-// the usage event when asked for, then [DONE].
-func buildCompletionStream(ev *events, id, model string, reply *Reply, choices int, finish string, usage *openai.Usage, includeUsage bool) {
-	var head [256]byte
-	h := append(head[:0], `data: {"id":`...)
-	h = jsonstring.Append(h, id)
-	h = append(h, `,"object":"text_completion","created":`...)
-	h = strconv.AppendInt(h, Created, 10)
-	h = append(h, `,"model":`...)
-	h = jsonstring.Append(h, model)
-	h = append(h, `,"choices":[`...)
-	tail := "]}\n\n"
+type completionChunk struct {
+	ID      string                  `json:"id"`
+	Object  string                  `json:"object"`
+	Created int64                   `json:"created"`
+	Model   string                  `json:"model"`
+	Choices []completionChunkChoice `json:"choices"`
+	Usage   json.RawMessage         `json:"usage,omitempty"` // as chatChunk.Usage
+}
+
+type completionChunkChoice struct {
+	Text         string    `json:"text"`
+	Index        int       `json:"index"`
+	Logprobs     *struct{} `json:"logprobs"`
+	FinishReason *string   `json:"finish_reason"`
+}
+
+// completionStream lays out every event of a streamed legacy completion:
+// the pieces of each choice in turn, a finish event per choice, the usage
+// event when asked for, then [DONE].
+func completionStream(id, model string, reply *Reply, choices int, finish string, usage *openai.Usage, includeUsage bool) [][]byte {
+	chunk := completionChunk{ID: id, Object: "text_completion", Created: Created, Model: model}
 	if includeUsage {
-		tail = `],"usage":null}` + "\n\n"
+		chunk.Usage = json.RawMessage("null")
+	}
+	var events [][]byte
+	send := func(c completionChunkChoice) {
+		chunk.Choices = []completionChunkChoice{c}
+		events = append(events, sseEvent("", chunk))
 	}
 
 	pieces := splitContent(reply.Content, reply.Chunks)
@@ -89,40 +97,24 @@ func buildCompletionStream(ev *events, id, model string, reply *Reply, choices i
 		pieces = pieces[:(len(pieces)+1)/2]
 		choices = 1
 	}
-	n := choices*(len(pieces)+1) + 2
-	ev.grow(n, n*(len(h)+len(tail)+64)+2*choices*len(reply.Content))
 	for i := range choices {
 		for _, p := range pieces {
-			ev.buf = append(ev.buf, h...)
-			ev.buf = append(ev.buf, `{"text":`...)
-			ev.buf = jsonstring.Append(ev.buf, p)
-			ev.buf = append(ev.buf, `,"index":`...)
-			ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
-			ev.buf = append(ev.buf, `,"logprobs":null,"finish_reason":null}`...)
-			ev.buf = append(ev.buf, tail...)
-			ev.end()
+			send(completionChunkChoice{Text: p, Index: i})
 		}
 	}
 	if reply.Fault == FaultStreamError {
-		ev.streamError()
-		return
+		return append(events, streamErrorEvent)
 	}
 	for i := range choices {
-		ev.buf = append(ev.buf, h...)
-		ev.buf = append(ev.buf, `{"text":"","index":`...)
-		ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
-		ev.buf = append(ev.buf, `,"logprobs":null,"finish_reason":`...)
-		ev.buf = jsonstring.Append(ev.buf, finish)
-		ev.buf = append(ev.buf, '}')
-		ev.buf = append(ev.buf, tail...)
-		ev.end()
+		send(completionChunkChoice{Index: i, FinishReason: &finish})
 	}
 	if includeUsage {
-		ev.buf = append(ev.buf, h...)
-		ev.buf = appendUsage(ev.buf, usage)
-		ev.end()
+		chunk.Choices = []completionChunkChoice{}
+		chunk.Usage = mustMarshal(usage)
+		events = append(events, sseEvent("", chunk))
 	}
 	if reply.Fault != FaultNoDone {
-		ev.done()
+		events = append(events, doneEvent)
 	}
+	return events
 }

@@ -296,10 +296,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// stream sends the events of ev with a flush after each, pausing delay
-// before every event but the first. It returns early when the client goes
-// away, and aborts the response when the server closes.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, ev *events, delay time.Duration) {
+// stream sends events with a flush after each, pausing delay before every
+// event but the first. It returns early when the client goes away, and
+// aborts the response when the server closes.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, events [][]byte, delay time.Duration) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
@@ -312,8 +312,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, ev *events, dela
 			timer.Stop()
 		}
 	}()
-	start := 0
-	for i, end := range ev.ends {
+	for i, event := range events {
 		if i > 0 && delay > 0 {
 			if timer == nil {
 				timer = time.NewTimer(delay)
@@ -330,12 +329,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, ev *events, dela
 				panic(http.ErrAbortHandler)
 			}
 		}
-		if _, err := w.Write(ev.buf[start:end]); err != nil {
+		if _, err := w.Write(event); err != nil {
 			return
 		}
 		if err := rc.Flush(); err != nil {
 			return
 		}
-		start = end
 	}
 }

@@ -3,52 +3,44 @@ package openaitest
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
-	"sync"
 )
 
 const systemFingerprint = "fp_openaitest"
 
-// events holds the server-sent events of one stream in a single buffer;
-// ends[i] is where event i ends.
-type events struct {
-	buf  []byte
-	ends []int
-}
-
-var eventsPool = sync.Pool{New: func() any { return new(events) }}
-
-func getEvents() *events { return eventsPool.Get().(*events) }
-
-func putEvents(e *events) {
-	if cap(e.buf) > 1<<20 {
-		return // let an unusually large stream's buffer go
+// sseEvent is one server-sent event: an "event:" line when name is not
+// empty, then v as the JSON of a "data:" line.
+func sseEvent(name string, v any) []byte {
+	data := mustMarshal(v)
+	var b []byte
+	if name != "" {
+		b = append(b, "event: "+name+"\n"...)
 	}
-	e.buf, e.ends = e.buf[:0], e.ends[:0]
-	eventsPool.Put(e)
+	b = append(b, "data: "...)
+	b = append(b, data...)
+	return append(b, "\n\n"...)
 }
 
-// grow makes room for n more events of about size bytes in all.
-func (e *events) grow(n, size int) {
-	e.ends = slices.Grow(e.ends, n)
-	e.buf = slices.Grow(e.buf, size)
+// mustMarshal encodes a value built by this package from strings, numbers
+// and JSON taken from a body that passed json.Valid, which cannot fail.
+func mustMarshal(v any) json.RawMessage {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic("openaitest: encoding a response: " + err.Error())
+	}
+	return data
 }
 
-func (e *events) end() { e.ends = append(e.ends, len(e.buf)) }
+// doneEvent ends a chat or legacy completion stream.
+var doneEvent = []byte("data: [DONE]\n\n")
 
-func (e *events) done() {
-	e.buf = append(e.buf, "data: [DONE]\n\n"...)
-	e.end()
-}
+const serverErrorMessage = "The server had an error while processing your request. Sorry about that!"
 
-// streamError is the error event OpenAI sends in the middle of a stream.
-const streamError = `data: {"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}` + "\n\n"
-
-func (e *events) streamError() {
-	e.buf = append(e.buf, streamError...)
-	e.end()
-}
+// streamErrorEvent is the error event OpenAI sends in the middle of a chat
+// or legacy completion stream.
+var streamErrorEvent = sseEvent("", struct {
+	Error apiError `json:"error"`
+}{apiError{Message: serverErrorMessage, Type: "server_error"}})
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
@@ -105,6 +97,5 @@ func writeBadGateway(w http.ResponseWriter) {
 }
 
 func writeServerError(w http.ResponseWriter) {
-	writeError(w, http.StatusInternalServerError,
-		"The server had an error while processing your request. Sorry about that!", "server_error", "")
+	writeError(w, http.StatusInternalServerError, serverErrorMessage, "server_error", "")
 }
