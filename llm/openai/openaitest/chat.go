@@ -69,13 +69,9 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, req *openai.C
 	if model == "" {
 		model = req.Model
 	}
+	n := max(req.N, 1)
 	calls := toolCalls(reply.ToolCalls, seq)
-	usage := reply.Usage
-	if usage == nil {
-		p := chatPromptTokens(req)
-		c := Tokens(reply.Content) + toolCallTokens(reply.ToolCalls)
-		usage = &openai.Usage{PromptTokens: p, CompletionTokens: c, TotalTokens: p + c}
-	}
+	usage := reply.usage(chatPromptTokens(req), reply.textTokens(n)+n*toolCallTokens(reply.ToolCalls))
 	id := "chatcmpl-" + itoa(seq)
 
 	if !req.Stream {
@@ -83,24 +79,28 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, req *openai.C
 			writeServerError(w)
 			return
 		}
-		msg := chatMessage{Role: openai.ChatMessageRoleAssistant, ToolCalls: calls}
-		if reply.Content != "" || len(calls) == 0 {
-			msg.Content = &reply.Content
-		}
-		writeJSON(w, http.StatusOK, chatResponse{
+		resp := chatResponse{
 			ID:                id,
 			Object:            "chat.completion",
 			Created:           Created,
 			Model:             model,
-			Choices:           []chatChoice{{Message: msg, FinishReason: string(reply.chatFinishReason())}},
+			Choices:           make([]chatChoice, n),
 			Usage:             usage,
 			SystemFingerprint: systemFingerprint,
-		})
+		}
+		for i := range resp.Choices {
+			msg := chatMessage{Role: openai.ChatMessageRoleAssistant, ToolCalls: calls}
+			if text := reply.text(i); text != "" || len(calls) == 0 {
+				msg.Content = &text
+			}
+			resp.Choices[i] = chatChoice{Index: i, Message: msg, FinishReason: string(reply.chatFinishReason())}
+		}
+		writeJSON(w, http.StatusOK, resp)
 		return
 	}
 
 	includeUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
-	s.stream(w, r, chatStream(id, model, reply, calls, usage, includeUsage), reply.ChunkDelay)
+	s.stream(w, r, chatStream(id, model, reply, n, calls, usage, includeUsage), reply.ChunkDelay)
 }
 
 type chatChunk struct {
@@ -151,45 +151,35 @@ type functionDelta struct {
 	Arguments string `json:"arguments"`
 }
 
-// chatStream lays out every event of a streamed chat completion.
-func chatStream(id, model string, reply *Reply, calls []wireToolCall, usage *openai.Usage, includeUsage bool) [][]byte {
+// chatStream lays out every event of a streamed chat completion. Each
+// chunk carries one choice; the chunks of several choices take turns.
+func chatStream(id, model string, reply *Reply, n int, calls []wireToolCall, usage *openai.Usage, includeUsage bool) [][]byte {
+	perChoice := make([][]chunkChoice, n)
+	for i := range perChoice {
+		perChoice[i] = choiceDeltas(i, reply, calls)
+	}
+
 	chunk := chatChunk{ID: id, Object: "chat.completion.chunk", Created: Created, Model: model, SystemFingerprint: systemFingerprint}
 	if includeUsage {
 		chunk.Usage = json.RawMessage("null")
 	}
 	var events [][]byte
-	send := func(delta any, finish *string) {
-		chunk.Choices = []chunkChoice{{Delta: delta, FinishReason: finish}}
-		events = append(events, sseEvent("", chunk))
-	}
-
-	open := roleDelta{Role: openai.ChatMessageRoleAssistant}
-	if reply.Content != "" || len(calls) == 0 {
-		open.Content = new(string)
-	}
-	send(open, nil)
-
-	pieces := splitContent(reply.Content, reply.Chunks)
-	if reply.Fault == FaultStreamError {
-		pieces = pieces[:(len(pieces)+1)/2]
-	}
-	for _, p := range pieces {
-		send(contentDelta{Content: p}, nil)
+	for turn := 0; ; turn++ {
+		sent := false
+		for _, deltas := range perChoice {
+			if turn < len(deltas) {
+				chunk.Choices = deltas[turn : turn+1]
+				events = append(events, sseEvent("", chunk))
+				sent = true
+			}
+		}
+		if !sent {
+			break
+		}
 	}
 	if reply.Fault == FaultStreamError {
 		return append(events, streamErrorEvent)
 	}
-
-	for i, c := range calls {
-		send(toolCallsDelta{[]toolCallDelta{{Index: i, ID: c.ID, Type: c.Type, Function: functionDelta{Name: c.Function.Name}}}}, nil)
-		for _, p := range splitBytes(c.Function.Arguments, argPieceLen) {
-			send(toolCallsDelta{[]toolCallDelta{{Index: i, Function: functionDelta{Arguments: p}}}}, nil)
-		}
-	}
-
-	finish := string(reply.chatFinishReason())
-	send(struct{}{}, &finish)
-
 	if includeUsage {
 		chunk.Choices = []chunkChoice{}
 		chunk.Usage = mustMarshal(usage)
@@ -199,6 +189,38 @@ func chatStream(id, model string, reply *Reply, calls []wireToolCall, usage *ope
 		events = append(events, doneEvent)
 	}
 	return events
+}
+
+// choiceDeltas are the deltas of choice i in the order they are sent: the
+// role, the content pieces, the tool-call fragments and the finish reason;
+// with FaultStreamError only the role and the first half of the pieces.
+func choiceDeltas(i int, reply *Reply, calls []wireToolCall) []chunkChoice {
+	text := reply.text(i)
+	open := roleDelta{Role: openai.ChatMessageRoleAssistant}
+	if text != "" || len(calls) == 0 {
+		open.Content = new(string)
+	}
+	deltas := []chunkChoice{{Index: i, Delta: open}}
+
+	pieces := splitContent(text, reply.Chunks)
+	if reply.Fault == FaultStreamError {
+		pieces = pieces[:(len(pieces)+1)/2]
+	}
+	for _, p := range pieces {
+		deltas = append(deltas, chunkChoice{Index: i, Delta: contentDelta{Content: p}})
+	}
+	if reply.Fault == FaultStreamError {
+		return deltas
+	}
+
+	for j, c := range calls {
+		deltas = append(deltas, chunkChoice{Index: i, Delta: toolCallsDelta{[]toolCallDelta{{Index: j, ID: c.ID, Type: c.Type, Function: functionDelta{Name: c.Function.Name}}}}})
+		for _, p := range splitBytes(c.Function.Arguments, argPieceLen) {
+			deltas = append(deltas, chunkChoice{Index: i, Delta: toolCallsDelta{[]toolCallDelta{{Index: j, Function: functionDelta{Arguments: p}}}}})
+		}
+	}
+	finish := string(reply.chatFinishReason())
+	return append(deltas, chunkChoice{Index: i, Delta: struct{}{}, FinishReason: &finish})
 }
 
 // splitBytes cuts s into pieces of at most n bytes at rune boundaries.

@@ -28,13 +28,9 @@ func (s *Server) serveCompletion(w http.ResponseWriter, r *http.Request, req *op
 	if model == "" {
 		model = req.Model
 	}
-	texts, promptTokens := promptTexts(req.Prompt)
-	choices := max(len(texts), 1)
-	usage := reply.Usage
-	if usage == nil {
-		c := Tokens(reply.Content) * choices
-		usage = &openai.Usage{PromptTokens: promptTokens, CompletionTokens: c, TotalTokens: promptTokens + c}
-	}
+	prompts, promptTokens := promptTexts(req.Prompt)
+	choices := max(len(prompts), 1) * max(req.N, 1)
+	usage := reply.usage(promptTokens, reply.textTokens(choices))
 	id := "cmpl-" + itoa(seq)
 	finish := reply.completionFinishReason()
 
@@ -52,7 +48,7 @@ func (s *Server) serveCompletion(w http.ResponseWriter, r *http.Request, req *op
 			Usage:   usage,
 		}
 		for i := range resp.Choices {
-			resp.Choices[i] = completionChoice{Text: reply.Content, Index: i, FinishReason: finish}
+			resp.Choices[i] = completionChoice{Text: reply.text(i), Index: i, FinishReason: finish}
 		}
 		writeJSON(w, http.StatusOK, resp)
 		return
@@ -92,12 +88,14 @@ func completionStream(id, model string, reply *Reply, choices int, finish string
 		events = append(events, sseEvent("", chunk))
 	}
 
-	pieces := splitContent(reply.Content, reply.Chunks)
 	if reply.Fault == FaultStreamError {
-		pieces = pieces[:(len(pieces)+1)/2]
 		choices = 1
 	}
 	for i := range choices {
+		pieces := splitContent(reply.text(i), reply.Chunks)
+		if reply.Fault == FaultStreamError {
+			pieces = pieces[:(len(pieces)+1)/2]
+		}
 		for _, p := range pieces {
 			send(completionChunkChoice{Text: p, Index: i})
 		}

@@ -257,11 +257,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.recordRequest(req)
 
+	if e := checkRequired(ep, body); e != nil {
+		writeAPIError(w, http.StatusBadRequest, e)
+		return
+	}
 	var inputs []embeddingInput
 	if ep == endpointEmbedding {
 		var ok bool
 		if inputs, ok = embeddingInputs(req.Embedding.Input); !ok {
-			writeError(w, http.StatusBadRequest, "'input' must be a string, an array of strings, an array of tokens or an array of token arrays.", "invalid_request_error", "")
+			writeAPIError(w, http.StatusBadRequest, paramError("'input' must be a string, an array of strings, an array of tokens or an array of token arrays.", "input", ""))
 			return
 		}
 	}

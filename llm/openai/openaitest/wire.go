@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 const systemFingerprint = "fp_openaitest"
@@ -51,14 +52,19 @@ type apiError struct {
 	Code    *string `json:"code"`
 }
 
-// writeError writes an OpenAI-style JSON error; an empty code is null.
+// writeError writes an OpenAI-style JSON error with a null param; an empty
+// code is null.
 func writeError(w http.ResponseWriter, status int, message, typ, code string) {
 	e := apiError{Message: message, Type: typ}
 	if code != "" {
 		e.Code = &code
 	}
+	writeAPIError(w, status, &e)
+}
+
+func writeAPIError(w http.ResponseWriter, status int, e *apiError) {
 	writeJSON(w, status, struct {
-		Error apiError `json:"error"`
+		Error *apiError `json:"error"`
 	}{e})
 }
 
@@ -75,16 +81,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
+// retryAfter is how long a rate-limited client is told to wait: short, so
+// that an SDK's automatic retry is quick in tests. OpenAI's SDKs read
+// retry-after-ms first; retry-after is whole seconds, rounded down.
+const retryAfter = 10 * time.Millisecond
+
 func writeRateLimit(w http.ResponseWriter) {
 	h := w.Header()
+	h.Set("Retry-After", strconv.Itoa(int(retryAfter/time.Second)))
+	h.Set("Retry-After-Ms", strconv.Itoa(int(retryAfter/time.Millisecond)))
 	h.Set("X-Ratelimit-Limit-Requests", "3")
 	h.Set("X-Ratelimit-Remaining-Requests", "0")
-	h.Set("X-Ratelimit-Reset-Requests", "20s")
+	h.Set("X-Ratelimit-Reset-Requests", retryAfter.String())
 	h.Set("X-Ratelimit-Limit-Tokens", "40000")
 	h.Set("X-Ratelimit-Remaining-Tokens", "40000")
 	h.Set("X-Ratelimit-Reset-Tokens", "0s")
 	writeError(w, http.StatusTooManyRequests,
-		"Rate limit reached for requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.",
+		"Rate limit reached for requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in "+retryAfter.String()+".",
 		"requests", "rate_limit_exceeded")
 }
 
