@@ -19,7 +19,10 @@ const Created int64 = 1735689600
 // The chat endpoint uses every field. The legacy completions endpoint uses
 // Content and Texts (as the texts of its choices), FinishReason, Model,
 // Usage, Chunks, ChunkDelay and Fault, and ignores ToolCalls. The
-// embeddings endpoint uses only Model, Usage and Fault.
+// responses endpoint uses Content (the output text), ToolCalls (as
+// function_call items), Model, Usage, Chunks, ChunkDelay and Fault, and
+// ignores Texts and FinishReason. The embeddings endpoint uses only Model,
+// Usage and Fault.
 type Reply struct {
 	// Content is the assistant text (chat) or the completion text, of
 	// every choice that Texts does not cover.
@@ -46,7 +49,10 @@ type Reply struct {
 	// or CompletionTokensDetails goes out as null, as some
 	// OpenAI-compatible servers send it. Otherwise the server computes it
 	// with Tokens (see DefaultResponder) and, like the API, sends both
-	// details objects, with zeros.
+	// details objects, with zeros. The responses endpoint sends
+	// PromptTokens as input_tokens, CompletionTokens as output_tokens,
+	// TotalTokens, and of the details only cached_tokens and
+	// reasoning_tokens (zeros when nil).
 	Usage *openai.Usage
 
 	// Chunks is the number of content deltas a stream splits Content into,
@@ -94,15 +100,25 @@ const (
 	// (data: {"error":{…,"type":"server_error"}}) and ends the stream
 	// without "[DONE]". go-openai's Recv returns an error wrapping an
 	// *openai.APIError whose HTTPStatusCode is 0 (the status line already
-	// said 200). On a request that is not streamed it answers
-	// 500 with a server_error JSON body, which go-openai returns as an
-	// *openai.APIError with HTTPStatusCode 500.
+	// said 200); openai-go's Stream.Err returns an error.
+	//
+	// A Responses stream instead ends, after the first half of its text
+	// deltas (and no function calls), with the event the API sends when a
+	// response fails: response.failed, whose response has status "failed"
+	// and error {"code":"server_error",…}. Both SDKs decode it as an
+	// ordinary event; the client has to look at its type.
+	//
+	// On a request that is not streamed it answers 500 with a server_error
+	// JSON body, which go-openai returns as an *openai.APIError with
+	// HTTPStatusCode 500 (openai-go retries it).
 	FaultStreamError
 
 	// FaultNoDone, on a stream, sends every chunk (finish and usage
 	// included) but ends the body without "data: [DONE]". go-openai's Recv
 	// then returns io.EOF, exactly as after [DONE], so a client cannot tell
-	// the two apart. It has no effect on requests that are not streamed.
+	// the two apart. A Responses stream, which has no [DONE], ends without
+	// its response.completed event: the stream ends early, usage never
+	// comes. It has no effect on requests that are not streamed.
 	FaultNoDone
 )
 
@@ -128,6 +144,10 @@ func (f Fault) String() string {
 //
 //   - chat, last message from a tool: "Tool result: <its text>";
 //   - chat, otherwise: "You said: <text of the last user message>";
+//   - responses, input a string: "You said: <input>"; last input item a
+//     function_call_output: "Tool result: <its output>"; otherwise "You
+//     said: <text of the last user message item>" (instructions are not
+//     the user's);
 //   - legacy completion: "You said: <prompt>", each prompt answered in
 //     its own choices (Reply.Texts) when there are several;
 //   - either, with no text to echo: "You said nothing.";
@@ -137,7 +157,10 @@ func (f Fault) String() string {
 // space. Usage is left to the server, which computes it with Tokens:
 // prompt_tokens is the sum over the request's messages (or prompts) of the
 // Tokens of their content, their text parts, and the name and arguments of
-// their tool calls (a token array counts one token per element);
+// their tool calls (a token array counts one token per element); on the
+// responses endpoint input_tokens is the Tokens of the instructions plus,
+// over the input items, those of their content, text parts, name,
+// arguments and output;
 // completion_tokens is, summed over the choices, the Tokens of the choice's
 // text plus, for each tool call, the Tokens of its name and of its
 // arguments; total_tokens is their sum.
@@ -167,8 +190,31 @@ func DefaultResponder(r Request) Reply {
 			}
 		}
 		return Reply{Texts: texts}
+	case r.Response != nil:
+		return responseReply(r.Response.Input)
 	}
 	return Reply{}
+}
+
+// responseReply is DefaultResponder's answer to a Responses input.
+func responseReply(input any) Reply {
+	switch in := input.(type) {
+	case string:
+		return Reply{Content: youSaid(in)}
+	case []any:
+		if n := len(in); n > 0 {
+			if last, _ := in[n-1].(map[string]any); last["type"] == "function_call_output" {
+				output, _ := last["output"].(string)
+				return Reply{Content: "Tool result: " + output}
+			}
+		}
+		for i := len(in) - 1; i >= 0; i-- {
+			if item, _ := in[i].(map[string]any); item["role"] == openai.ChatMessageRoleUser {
+				return Reply{Content: youSaid(itemText(item))}
+			}
+		}
+	}
+	return Reply{Content: youSaid("")}
 }
 
 func youSaid(text string) string {

@@ -48,16 +48,22 @@ type Request struct {
 	Path     string      // URL path, such as "/v1/chat/completions"
 	RawQuery string      // such as "api-version=2023-05-15" for Azure
 	Header   http.Header // a copy of the request headers
-	Body     []byte      // the raw body
+
+	// Body is exactly the bytes received, also on a server created with
+	// WithoutRecording (whose responder still gets it), so that fields the
+	// go-openai types below drop (a string "stop", "prompt_cache_key",
+	// "modalities", …) can be asserted on.
+	Body []byte
 
 	// At most one of these is set: the body decoded for the endpoint it was
-	// sent to. The decoding is lenient: a field whose JSON type does not fit
-	// the go-openai type (such as metadata with a number value) is left
-	// zero. All three are nil for an unknown path or a body that is not
-	// JSON.
+	// sent to (Response for POST …/responses). The decoding is lenient: a
+	// field whose JSON type does not fit the go-openai type (such as
+	// metadata with a number value) is left zero. All are nil for an
+	// unknown path or a body that is not JSON.
 	Chat       *openai.ChatCompletionRequest
 	Completion *openai.CompletionRequest
 	Embedding  *openai.EmbeddingRequest
+	Response   *openai.CreateResponseRequest
 }
 
 // NewServer starts a Server on a free port of 127.0.0.1. It panics when no
@@ -122,9 +128,10 @@ func (s *Server) Client() *openai.Client {
 }
 
 // Enqueue appends scripted replies. Each request to a model endpoint (chat
-// completions, completions, embeddings) takes the oldest queued reply; when
-// the queue is empty the responder answers. Requests rejected before they
-// reach a model (unknown path, bad JSON) take nothing from the queue.
+// completions, completions, embeddings, responses) takes the oldest queued
+// reply; when the queue is empty the responder answers. Requests rejected
+// before they reach a model (unknown path, bad JSON, a required parameter
+// missing) take nothing from the queue.
 func (s *Server) Enqueue(replies ...Reply) {
 	s.mu.Lock()
 	s.queue = append(s.queue, replies...)
@@ -187,6 +194,7 @@ const (
 	endpointChat
 	endpointCompletion
 	endpointEmbedding
+	endpointResponse
 )
 
 func route(path string) endpoint {
@@ -198,6 +206,8 @@ func route(path string) endpoint {
 		return endpointCompletion
 	case strings.HasSuffix(path, "/embeddings"):
 		return endpointEmbedding
+	case strings.HasSuffix(path, "/responses"):
+		return endpointResponse
 	}
 	return endpointUnknown
 }
@@ -254,6 +264,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case endpointEmbedding:
 		req.Embedding = new(openai.EmbeddingRequest)
 		_ = json.Unmarshal(body, req.Embedding)
+	case endpointResponse:
+		req.Response = new(openai.CreateResponseRequest)
+		_ = json.Unmarshal(body, req.Response)
 	}
 	s.recordRequest(req)
 
@@ -287,6 +300,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveCompletion(w, r, req.Completion, &reply, seq)
 	case endpointEmbedding:
 		serveEmbeddings(w, req.Embedding, inputs, &reply)
+	case endpointResponse:
+		s.serveResponse(w, r, req.Response, body, &reply, seq)
 	}
 }
 

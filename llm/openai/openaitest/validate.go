@@ -55,6 +55,10 @@ func checkRequired(ep endpoint, body []byte) *apiError {
 		if absent(r.Input) {
 			return missing("input")
 		}
+	case endpointResponse:
+		if absent(r.Input) && absent(r.PreviousResponseID) && absent(r.Conversation) && absent(r.Prompt) {
+			return missing("input")
+		}
 	}
 	return nil
 }
