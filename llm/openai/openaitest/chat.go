@@ -1,7 +1,6 @@
 package openaitest
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -103,18 +102,6 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, req *openai.C
 	s.stream(w, r, chatStream(id, model, reply, n, calls, usage, includeUsage), reply.ChunkDelay)
 }
 
-type chatChunk struct {
-	ID                string        `json:"id"`
-	Object            string        `json:"object"`
-	Created           int64         `json:"created"`
-	Model             string        `json:"model"`
-	SystemFingerprint string        `json:"system_fingerprint"`
-	Choices           []chunkChoice `json:"choices"`
-	// Usage is absent unless the client asked for usage; then it is null
-	// on every chunk but the last, as the API sends it.
-	Usage json.RawMessage `json:"usage,omitempty"`
-}
-
 type chunkChoice struct {
 	Index        int       `json:"index"`
 	Delta        any       `json:"delta"` // one of the *Delta types, or struct{} on the finish chunk
@@ -159,10 +146,8 @@ func chatStream(id, model string, reply *Reply, n int, calls []wireToolCall, usa
 		perChoice[i] = choiceDeltas(i, reply, calls)
 	}
 
-	chunk := chatChunk{ID: id, Object: "chat.completion.chunk", Created: Created, Model: model, SystemFingerprint: systemFingerprint}
-	if includeUsage {
-		chunk.Usage = json.RawMessage("null")
-	}
+	chunk := newStreamChunk[chunkChoice](id, "chat.completion.chunk", model, includeUsage)
+	chunk.SystemFingerprint = systemFingerprint
 	var events [][]byte
 	for turn := 0; ; turn++ {
 		sent := false
@@ -177,18 +162,7 @@ func chatStream(id, model string, reply *Reply, n int, calls []wireToolCall, usa
 			break
 		}
 	}
-	if reply.Fault == FaultStreamError {
-		return append(events, streamErrorEvent)
-	}
-	if includeUsage {
-		chunk.Choices = []chunkChoice{}
-		chunk.Usage = mustMarshal(usage)
-		events = append(events, sseEvent("", chunk))
-	}
-	if reply.Fault != FaultNoDone {
-		events = append(events, doneEvent)
-	}
-	return events
+	return endStream(events, chunk, usage, includeUsage, reply.Fault)
 }
 
 // choiceDeltas are the deltas of choice i in the order they are sent: the

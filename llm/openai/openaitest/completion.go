@@ -1,7 +1,6 @@
 package openaitest
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/sashabaranov/go-openai"
@@ -58,15 +57,6 @@ func (s *Server) serveCompletion(w http.ResponseWriter, r *http.Request, req *op
 	s.stream(w, r, completionStream(id, model, reply, choices, finish, usage, includeUsage), reply.ChunkDelay)
 }
 
-type completionChunk struct {
-	ID      string                  `json:"id"`
-	Object  string                  `json:"object"`
-	Created int64                   `json:"created"`
-	Model   string                  `json:"model"`
-	Choices []completionChunkChoice `json:"choices"`
-	Usage   json.RawMessage         `json:"usage,omitempty"` // as chatChunk.Usage
-}
-
 type completionChunkChoice struct {
 	Text         string    `json:"text"`
 	Index        int       `json:"index"`
@@ -78,10 +68,7 @@ type completionChunkChoice struct {
 // the pieces of each choice in turn, a finish event per choice, the usage
 // event when asked for, then [DONE].
 func completionStream(id, model string, reply *Reply, choices int, finish string, usage *openai.Usage, includeUsage bool) [][]byte {
-	chunk := completionChunk{ID: id, Object: "text_completion", Created: Created, Model: model}
-	if includeUsage {
-		chunk.Usage = json.RawMessage("null")
-	}
+	chunk := newStreamChunk[completionChunkChoice](id, "text_completion", model, includeUsage)
 	var events [][]byte
 	send := func(c completionChunkChoice) {
 		chunk.Choices = []completionChunkChoice{c}
@@ -100,19 +87,10 @@ func completionStream(id, model string, reply *Reply, choices int, finish string
 			send(completionChunkChoice{Text: p, Index: i})
 		}
 	}
-	if reply.Fault == FaultStreamError {
-		return append(events, streamErrorEvent)
+	if reply.Fault != FaultStreamError {
+		for i := range choices {
+			send(completionChunkChoice{Index: i, FinishReason: &finish})
+		}
 	}
-	for i := range choices {
-		send(completionChunkChoice{Index: i, FinishReason: &finish})
-	}
-	if includeUsage {
-		chunk.Choices = []completionChunkChoice{}
-		chunk.Usage = mustMarshal(usage)
-		events = append(events, sseEvent("", chunk))
-	}
-	if reply.Fault != FaultNoDone {
-		events = append(events, doneEvent)
-	}
-	return events
+	return endStream(events, chunk, usage, includeUsage, reply.Fault)
 }

@@ -177,12 +177,7 @@ func TestChatN(t *testing.T) {
 	t.Run("stream", func(t *testing.T) {
 		srv := newServer(t)
 		srv.Enqueue(openaitest.Reply{Texts: []string{"one two", "three four five"}, ToolCalls: weatherCalls[:1]})
-		stream, err := srv.Client().CreateChatCompletionStream(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stream.Close()
-		chunks, err := recvAll(t, stream)
+		chunks, err := streamChat(t, srv, req)
 		if !errors.Is(err, io.EOF) {
 			t.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package openaitest_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sashabaranov/go-openai"
 
@@ -123,9 +121,15 @@ func TestResponseToolCalls(t *testing.T) {
 	}
 }
 
-// recvResponseEvents reads a go-openai Responses stream to its end.
-func recvResponseEvents(t *testing.T, stream *openai.ResponseStream) ([]openai.ResponseStreamEvent, error) {
+// streamResponse streams req with go-openai and returns the events and
+// the error that ended the stream (io.EOF for a clean end).
+func streamResponse(t *testing.T, srv *openaitest.Server, req openai.CreateResponseRequest) ([]openai.ResponseStreamEvent, error) {
 	t.Helper()
+	stream, err := srv.Client().CreateResponseStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
 	var events []openai.ResponseStreamEvent
 	for {
 		ev, err := stream.Recv()
@@ -147,15 +151,7 @@ func eventTypes(events []openai.ResponseStreamEvent) []string {
 func TestResponseStream(t *testing.T) {
 	srv := newServer(t)
 	srv.Enqueue(openaitest.Reply{Content: "It is sunny", ToolCalls: weatherCalls[1:]})
-	stream, err := srv.Client().CreateResponseStream(context.Background(), userResponse("weather?"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stream.Close()
-	if ct := stream.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
-		t.Errorf("Content-Type = %q", ct)
-	}
-	events, err := recvResponseEvents(t, stream)
+	events, err := streamResponse(t, srv, userResponse("weather?"))
 	if !errors.Is(err, io.EOF) {
 		t.Fatalf("stream ended with %v, want io.EOF", err)
 	}
@@ -213,7 +209,10 @@ func TestResponseStream(t *testing.T) {
 // event, and no [DONE].
 func TestResponseStreamOnTheWire(t *testing.T) {
 	srv := newServer(t)
-	_, body := post(t, srv, "/v1/responses", `{"model":"m","input":"hi","stream":true}`)
+	resp, body := post(t, srv, "/v1/responses", `{"model":"m","input":"hi","stream":true}`)
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		t.Errorf("Content-Type = %q", ct)
+	}
 	if bytes.Contains(body, []byte("[DONE]")) {
 		t.Errorf("the stream has a [DONE] line:\n%s", body)
 	}
@@ -258,12 +257,7 @@ func TestResponseFaults(t *testing.T) {
 	t.Run("stream error", func(t *testing.T) {
 		srv := newServer(t)
 		srv.Enqueue(openaitest.Reply{Content: "one two three four", ToolCalls: weatherCalls, Fault: openaitest.FaultStreamError})
-		stream, err := srv.Client().CreateResponseStream(ctx, userResponse("x"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stream.Close()
-		events, err := recvResponseEvents(t, stream)
+		events, err := streamResponse(t, srv, userResponse("x"))
 		if !errors.Is(err, io.EOF) {
 			t.Fatalf("stream ended with %v, want io.EOF after response.failed", err)
 		}
@@ -288,12 +282,7 @@ func TestResponseFaults(t *testing.T) {
 	t.Run("stream ends early", func(t *testing.T) {
 		srv := newServer(t)
 		srv.Enqueue(openaitest.Reply{Content: "all of it", Fault: openaitest.FaultNoDone})
-		stream, err := srv.Client().CreateResponseStream(ctx, userResponse("x"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stream.Close()
-		events, err := recvResponseEvents(t, stream)
+		events, err := streamResponse(t, srv, userResponse("x"))
 		if !errors.Is(err, io.EOF) {
 			t.Fatal(err)
 		}
@@ -375,34 +364,5 @@ func TestResponseAzurePath(t *testing.T) {
 	}
 	if r := srv.Requests()[0]; r.Response == nil || !strings.HasPrefix(r.Path, "/openai/") {
 		t.Errorf("azure request %s not routed to responses", r.Path)
-	}
-}
-
-// The first event of a slow Responses stream comes at once, and the
-// stream stops when the client goes away.
-func TestResponseStreamSlow(t *testing.T) {
-	srv := newServer(t)
-	srv.Enqueue(openaitest.Reply{Content: "a b c", ChunkDelay: time.Hour})
-	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/v1/responses", strings.NewReader(`{"model":"m","input":"x","stream":true}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	line, err := bufio.NewReader(resp.Body).ReadString('\n')
-	if err != nil || line != "event: response.created\n" {
-		t.Fatalf("first line %q, %v", line, err)
-	}
-	cancel()
-	closed := make(chan struct{})
-	go func() { srv.Close(); close(closed) }()
-	select {
-	case <-closed:
-	case <-time.After(2 * time.Second):
-		t.Fatal("Close is still waiting for the slow stream's handler")
 	}
 }

@@ -42,6 +42,18 @@ func userChat(text string) openai.ChatCompletionRequest {
 	}
 }
 
+// streamChat streams req with go-openai and returns the chunks and the
+// error that ended the stream (io.EOF for a clean end).
+func streamChat(t *testing.T, srv *openaitest.Server, req openai.ChatCompletionRequest) ([]openai.ChatCompletionStreamResponse, error) {
+	t.Helper()
+	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	return recvAll(t, stream)
+}
+
 // recvAll reads a chat stream to its end and returns the chunks and the
 // error that ended it (io.EOF for a clean end).
 func recvAll(t *testing.T, stream *openai.ChatCompletionStream) ([]openai.ChatCompletionStreamResponse, error) {
@@ -227,12 +239,7 @@ func TestChatStreamChunks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t)
 			srv.Enqueue(openaitest.Reply{Content: tt.content, Chunks: tt.chunks})
-			stream, err := srv.Client().CreateChatCompletionStream(context.Background(), userChat("x"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stream.Close()
-			chunks, err := recvAll(t, stream)
+			chunks, err := streamChat(t, srv, userChat("x"))
 			if !errors.Is(err, io.EOF) {
 				t.Fatal(err)
 			}
@@ -250,12 +257,7 @@ func TestChatStreamChunks(t *testing.T) {
 		srv := newServer(t)
 		content := strings.Repeat("token ", 500)
 		srv.Enqueue(openaitest.Reply{Content: content, Chunks: 500})
-		stream, err := srv.Client().CreateChatCompletionStream(context.Background(), userChat("x"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stream.Close()
-		chunks, err := recvAll(t, stream)
+		chunks, err := streamChat(t, srv, userChat("x"))
 		if !errors.Is(err, io.EOF) {
 			t.Fatal(err)
 		}
@@ -301,12 +303,7 @@ func TestChatToolCalls(t *testing.T) {
 	t.Run("stream", func(t *testing.T) {
 		srv := newServer(t)
 		srv.Enqueue(openaitest.Reply{ToolCalls: weatherCalls})
-		stream, err := srv.Client().CreateChatCompletionStream(context.Background(), userChat("weather?"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stream.Close()
-		chunks, err := recvAll(t, stream)
+		chunks, err := streamChat(t, srv, userChat("weather?"))
 		if !errors.Is(err, io.EOF) {
 			t.Fatal(err)
 		}
@@ -499,12 +496,7 @@ func TestFaults(t *testing.T) {
 	t.Run("stream error", func(t *testing.T) {
 		srv := newServer(t)
 		srv.Enqueue(openaitest.Reply{Content: "one two three four", Fault: openaitest.FaultStreamError})
-		stream, err := srv.Client().CreateChatCompletionStream(ctx, userChat("x"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stream.Close()
-		chunks, err := recvAll(t, stream)
+		chunks, err := streamChat(t, srv, userChat("x"))
 		var apiErr *openai.APIError
 		if !errors.As(err, &apiErr) || apiErr.Type != "server_error" || apiErr.HTTPStatusCode != 0 {
 			t.Fatalf("stream ended with %T %v, want an error wrapping *openai.APIError", err, err)
@@ -525,12 +517,7 @@ func TestFaults(t *testing.T) {
 		srv.Enqueue(openaitest.Reply{Content: "all of it", Fault: openaitest.FaultNoDone})
 		req := userChat("x")
 		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-		stream, err := srv.Client().CreateChatCompletionStream(ctx, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stream.Close()
-		chunks, err := recvAll(t, stream)
+		chunks, err := streamChat(t, srv, req)
 		// go-openai cannot tell a missing [DONE] from a clean end.
 		if !errors.Is(err, io.EOF) {
 			t.Fatalf("stream ended with %v, want io.EOF", err)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/sashabaranov/go-openai"
 )
 
 const systemFingerprint = "fp_openaitest"
@@ -30,6 +32,47 @@ func mustMarshal(v any) json.RawMessage {
 		panic("openaitest: encoding a response: " + err.Error())
 	}
 	return data
+}
+
+// streamChunk is one event of a chat or legacy completion stream, carrying
+// choices of type C.
+type streamChunk[C any] struct {
+	ID                string `json:"id"`
+	Object            string `json:"object"`
+	Created           int64  `json:"created"`
+	Model             string `json:"model"`
+	SystemFingerprint string `json:"system_fingerprint,omitempty"` // chat only
+	Choices           []C    `json:"choices"`
+	// Usage is absent unless the client asked for usage; then it is null
+	// on every chunk but the last, as the API sends it.
+	Usage json.RawMessage `json:"usage,omitempty"`
+}
+
+func newStreamChunk[C any](id, object, model string, includeUsage bool) streamChunk[C] {
+	c := streamChunk[C]{ID: id, Object: object, Created: Created, Model: model}
+	if includeUsage {
+		c.Usage = json.RawMessage("null")
+	}
+	return c
+}
+
+// endStream ends the events of a chat or legacy completion stream: with
+// the error event for FaultStreamError; otherwise with the usage chunk
+// (no choices) when the client asked for usage, then [DONE] unless
+// FaultNoDone.
+func endStream[C any](events [][]byte, chunk streamChunk[C], usage *openai.Usage, includeUsage bool, fault Fault) [][]byte {
+	if fault == FaultStreamError {
+		return append(events, streamErrorEvent)
+	}
+	if includeUsage {
+		chunk.Choices = []C{}
+		chunk.Usage = mustMarshal(usage)
+		events = append(events, sseEvent("", chunk))
+	}
+	if fault != FaultNoDone {
+		events = append(events, doneEvent)
+	}
+	return events
 }
 
 // doneEvent ends a chat or legacy completion stream.
