@@ -150,7 +150,7 @@ func (f Fault) String() string {
 //     the user's);
 //   - legacy completion: "You said: <prompt>", each prompt answered in
 //     its own choices (Reply.Texts) when there are several;
-//   - either, with no text to echo: "You said nothing.";
+//   - any of these, with no text to echo: "You said nothing.";
 //   - embeddings and anything else: the zero Reply.
 //
 // The text of a message is its Content, or else its text parts joined by a
@@ -161,9 +161,9 @@ func (f Fault) String() string {
 // responses endpoint input_tokens is the Tokens of the instructions plus,
 // over the input items, those of their content, text parts, name,
 // arguments and output;
-// completion_tokens is, summed over the choices, the Tokens of the choice's
-// text plus, for each tool call, the Tokens of its name and of its
-// arguments; total_tokens is their sum.
+// completion_tokens (output_tokens) is, summed over the choices, the Tokens
+// of the choice's text plus, for each tool call, the Tokens of its name and
+// of its arguments; total_tokens is their sum.
 func DefaultResponder(r Request) Reply {
 	switch {
 	case r.Chat != nil:
