@@ -1,0 +1,246 @@
+package openaigo_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
+	"github.com/sessiontrace/sessiontrace/llm/openaigo"
+)
+
+// The benchmarks compare openai-go's own client ("bare") with one whose
+// middleware traces ("traced"), against openaitest on loopback, with a
+// real SDK TracerProvider that samples every span and an exporter that
+// drops them. Each benchmark runs bare then traced, so with -count the two
+// alternate and each round gives a ratio:
+//
+//	go test -run '^$' -bench 'ChatCompletion' -benchtime 2000x -count 10 ./llm/openaigo/
+
+// discard is an exporter that drops spans: the SDK still builds the
+// read-only snapshot of each span, so the attribute work is measured, but
+// nothing is kept.
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+
+// benchMiddleware returns the middleware of the traced clients.
+func benchMiddleware(b *testing.B) option.Middleware {
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()),
+		sdktrace.WithSyncer(discard{}),
+	)
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	return openaigo.Middleware(openaigo.WithTracerProvider(tp), openaigo.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
+}
+
+// benchClients returns the bare and the traced client of srv.
+func benchClients(b *testing.B, srv *openaitest.Server) (bare, traced openai.Client) {
+	opts := []option.RequestOption{
+		option.WithBaseURL(srv.URL + "/v1/"),
+		option.WithAPIKey("test"),
+		option.WithHTTPClient(srv.HTTPClient()),
+	}
+	return openai.NewClient(opts...), openai.NewClient(append(opts, option.WithMiddleware(benchMiddleware(b)))...)
+}
+
+// conversation is a 20-message chat: a system prompt and nine and a half
+// exchanges of a few sentences each (the same as llm/openai's benchmarks).
+func conversation() []openai.ChatCompletionMessageParamUnion {
+	msgs := []openai.ChatCompletionMessageParamUnion{openai.SystemMessage(
+		"You are a helpful travel assistant. Answer briefly, name concrete places, and ask one follow-up question when the request is vague.")}
+	for len(msgs) < 20 {
+		msgs = append(msgs, openai.UserMessage(
+			"I am planning a trip to Lisbon in the spring with two friends. What neighbourhoods should we stay in, and is three days enough to see the city?"))
+		if len(msgs) < 20 {
+			msgs = append(msgs, openai.AssistantMessage(
+				"Alfama and Baixa are central and walkable; Príncipe Real is quieter. Three days covers the centre, Belém and a day trip to Sintra. Do you prefer nightlife or calm evenings?"))
+		}
+	}
+	return msgs
+}
+
+func BenchmarkChatCompletion(b *testing.B) {
+	srv := openaitest.NewServer(openaitest.WithoutRecording())
+	b.Cleanup(srv.Close)
+	params := openai.ChatCompletionNewParams{Model: "gpt-4o-mini", Messages: conversation(), Temperature: openai.Float(0.2)}
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
+	bare, traced := benchClients(b, srv)
+	for _, c := range []struct {
+		name   string
+		client openai.Client
+	}{{"bare", bare}, {"traced", traced}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.client.Chat.Completions.New(ctx, params); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkChatCompletionStream(b *testing.B) {
+	const chunks = 500
+	answer := strings.TrimSpace(strings.Repeat("Lisbon is lovely in spring. ", chunks/5))
+	srv := openaitest.NewServer(openaitest.WithoutRecording(), openaitest.WithResponder(func(openaitest.Request) openaitest.Reply {
+		return openaitest.Reply{Content: answer, Chunks: chunks}
+	}))
+	b.Cleanup(srv.Close)
+	params := openai.ChatCompletionNewParams{
+		Model:         "gpt-4o-mini",
+		Messages:      conversation(),
+		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
+	}
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
+	bare, traced := benchClients(b, srv)
+	for _, c := range []struct {
+		name   string
+		client openai.Client
+	}{{"bare", bare}, {"traced", traced}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s := c.client.Chat.Completions.NewStreaming(ctx, params)
+				n := 0
+				for s.Next() {
+					n++
+				}
+				if err := s.Err(); err != nil {
+					b.Fatal(err)
+				}
+				s.Close()
+				if n < chunks {
+					b.Fatalf("%d chunks", n)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkChatCompletionRatio and BenchmarkChatCompletionStreamRatio run
+// the bare and the traced call in alternation, in rounds of ten calls of
+// each, and report the median over the rounds of traced time / bare time:
+// on a shared, noisy machine a slow patch then slows both sides of a round
+// alike.
+func BenchmarkChatCompletionRatio(b *testing.B) {
+	srv := openaitest.NewServer(openaitest.WithoutRecording())
+	b.Cleanup(srv.Close)
+	params := openai.ChatCompletionNewParams{Model: "gpt-4o-mini", Messages: conversation(), Temperature: openai.Float(0.2)}
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
+	bare, traced := benchClients(b, srv)
+	ratio(b, func(c openai.Client) {
+		if _, err := c.Chat.Completions.New(ctx, params); err != nil {
+			b.Fatal(err)
+		}
+	}, bare, traced)
+}
+
+func BenchmarkChatCompletionStreamRatio(b *testing.B) {
+	const chunks = 500
+	answer := strings.TrimSpace(strings.Repeat("Lisbon is lovely in spring. ", chunks/5))
+	srv := openaitest.NewServer(openaitest.WithoutRecording(), openaitest.WithResponder(func(openaitest.Request) openaitest.Reply {
+		return openaitest.Reply{Content: answer, Chunks: chunks}
+	}))
+	b.Cleanup(srv.Close)
+	params := openai.ChatCompletionNewParams{
+		Model:         "gpt-4o-mini",
+		Messages:      conversation(),
+		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
+	}
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
+	bare, traced := benchClients(b, srv)
+	ratio(b, func(c openai.Client) {
+		s := c.Chat.Completions.NewStreaming(ctx, params)
+		for s.Next() {
+		}
+		if err := s.Err(); err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}, bare, traced)
+}
+
+// ratio runs call with bare and traced in alternating rounds, b.N calls of
+// each in all (an op is one call of each), and reports the median ratio
+// and the median time of a call of each.
+func ratio(b *testing.B, call func(openai.Client), bare, traced openai.Client) {
+	const perRound = 10
+	var ratios, bareTimes, tracedTimes []float64
+	b.ReportAllocs()
+	for n := 0; n < max(b.N, perRound); n += perRound {
+		var t [2]time.Duration
+		for i, c := range [2]openai.Client{bare, traced} {
+			start := time.Now()
+			for range perRound {
+				call(c)
+			}
+			t[i] = time.Since(start)
+		}
+		ratios = append(ratios, float64(t[1])/float64(t[0]))
+		bareTimes = append(bareTimes, float64(t[0].Microseconds())/perRound)
+		tracedTimes = append(tracedTimes, float64(t[1].Microseconds())/perRound)
+	}
+	median := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	b.ReportMetric(median(ratios), "ratio")
+	b.ReportMetric(median(bareTimes), "bare-µs/call")
+	b.ReportMetric(median(tracedTimes), "traced-µs/call")
+}
+
+// BenchmarkMiddlewareWork is what the middleware adds to a chat call of 20
+// messages without the network: reading and describing the request, the
+// span, its attributes and the export snapshot, reading and describing the
+// response. BenchmarkSDKMarshal is what openai-go itself spends encoding
+// the same request, for scale.
+func BenchmarkMiddlewareWork(b *testing.B) {
+	mw := benchMiddleware(b)
+	reqBody, err := json.Marshal(openai.ChatCompletionNewParams{Model: "gpt-4o-mini", Messages: conversation(), Temperature: openai.Float(0.2)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	respBody := []byte(`{"id":"chatcmpl-1","object":"chat.completion","created":1735689600,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"` +
+		strings.Repeat("Sintra is a day trip. ", 6) + `","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":500,"completion_tokens":30,"total_tokens":530,` +
+		`"prompt_tokens_details":{"audio_tokens":0,"cached_tokens":0},"completion_tokens_details":{"audio_tokens":0,"reasoning_tokens":0}}}`)
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
+	next := func(r *http.Request) (*http.Response, error) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+			ContentLength: int64(len(respBody)), Body: io.NopCloser(bytes.NewReader(respBody))}, nil
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1/v1/chat/completions", bytes.NewReader(reqBody))
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp, err := mw(req, next)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+	}
+}
+
+func BenchmarkSDKMarshal(b *testing.B) {
+	params := openai.ChatCompletionNewParams{Model: "gpt-4o-mini", Messages: conversation(), Temperature: openai.Float(0.2)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(params); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
