@@ -20,6 +20,11 @@
 // TraceConfig controls masking of sensitive data, from code or from the
 // OPENINFERENCE_HIDE_* environment variables.
 //
+// NewSessionSampler samples whole conversations rather than single turns:
+// in front of the exporting processor it keeps every span of a kept
+// session and none of a dropped one. KeepSession is its rule, stable across
+// replicas, services and languages.
+//
 // The HTTP middleware lives in the middleware, ginsession and echosession
 // packages; the LLM wrappers in llm/openai and llm/langchaingo.
 package sessiontrace

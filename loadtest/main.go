@@ -9,7 +9,7 @@
 //	go run ./loadtest          # full: 30 s per load run, about 6 minutes
 //	go run ./loadtest -short   # CI: 3 s per load run, under a minute
 //
-// Sections (-only load,faults,streams,hostile,masking runs a subset):
+// Sections (-only load,faults,streams,hostile,masking,sampling runs a subset):
 //
 //   - load: 64 clients, 1,024 sessions (each client cycles through 16 of
 //     its own), X-Session-ID and X-User-ID on every request. Throughput and
@@ -30,6 +30,10 @@
 //   - masking: a load run with every OPENINFERENCE_HIDE_* variable set
 //     before the wrapper is built, secrets planted in every message and
 //     every reply; none may appear in the exported bytes or attributes.
+//   - sampling: 1,000 sessions × 3 turns with phoenix.WithSessionSampling
+//     at 0.1 and at 1: kept sessions arrive whole, dropped ones not at
+//     all, the kept count within its binomial 99.9% interval; exported
+//     bytes against the unsampled run.
 //
 // Other flags: -duration sets the measured time of each load run; -queue
 // and -batch size the batch span processor (to find what a rate needs);
@@ -79,7 +83,7 @@ var (
 	}
 )
 
-var sections = []string{"load", "faults", "streams", "hostile", "masking"}
+var sections = []string{"load", "faults", "streams", "hostile", "masking", "sampling"}
 
 func main() { os.Exit(run()) }
 
@@ -147,6 +151,8 @@ func run() int {
 			hostileSection(ctx, rep, m)
 		case "masking":
 			maskingSection(ctx, rep, m)
+		case "sampling":
+			samplingSection(ctx, rep, m)
 		}
 		rep.printf("(%s: %v)\n\n", s, time.Since(begin).Round(100*time.Millisecond))
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
+	"github.com/sessiontrace/sessiontrace/phoenix"
 )
 
 // fault is what the OTLP endpoint does during a run.
@@ -40,6 +41,8 @@ type runSpec struct {
 	OwnStatusChecks bool
 	// Inspect sees each export request as it arrives (see NewReceiver).
 	Inspect func(body []byte, spans []Span)
+	// Phoenix adds options to the sessiontrace server's phoenix.Register.
+	Phoenix []phoenix.Option
 	// Check runs after shutdown, while the receiver's store is still
 	// there; afterwards the store is dropped, so the heap measured after
 	// the run is the server's.
@@ -125,7 +128,7 @@ func doRunLabeled(ctx context.Context, rep *report, spec runSpec) *runOutcome {
 	case faultBlackHole:
 		rcv.BlackHole()
 	}
-	s, err := startSUT(ctx, spec.Sessiontrace, rcv.URL, spec.Responder)
+	s, err := startSUT(ctx, spec.Sessiontrace, rcv.URL, spec.Responder, spec.Phoenix...)
 	if err != nil {
 		rep.fail(spec.Name, "starting the server: %v", err)
 		return out

@@ -63,10 +63,11 @@ type sut struct {
 // startSUT assembles and starts the server. With sessiontrace it is the
 // quickstart exactly: phoenix.Register exporting OTLP/HTTP with its batch
 // processor, otelhttp (every request a new root) around the middleware,
-// chatbot with the wrapped go-openai client. The baseline drops what
+// chatbot with the wrapped go-openai client; extra options go to
+// phoenix.Register after these. The baseline drops what
 // sessiontrace adds: a plain SDK TracerProvider with the same exporter and
 // batch processor, otelhttp alone, the bare go-openai client.
-func startSUT(ctx context.Context, withSessiontrace bool, endpoint string, responder func(openaitest.Request) openaitest.Reply) (*sut, error) {
+func startSUT(ctx context.Context, withSessiontrace bool, endpoint string, responder func(openaitest.Request) openaitest.Reply, extra ...phoenix.Option) (*sut, error) {
 	s := &sut{
 		fake: openaitest.NewServer(openaitest.WithoutRecording(), openaitest.WithResponder(responder)),
 		logs: &logCounter{},
@@ -74,12 +75,12 @@ func startSUT(ctx context.Context, withSessiontrace bool, endpoint string, respo
 	mux := http.NewServeMux()
 	var handler http.Handler
 	if withSessiontrace {
-		tp, err := phoenix.Register(ctx,
+		tp, err := phoenix.Register(ctx, append([]phoenix.Option{
 			phoenix.WithEndpoint(endpoint),
 			phoenix.WithProtocol(phoenix.HTTPProtobuf),
 			phoenix.WithProjectName(projectName),
 			phoenix.WithoutGlobal(),
-			phoenix.WithBatchOptions(batchOptions()...))
+			phoenix.WithBatchOptions(batchOptions()...)}, extra...)...)
 		if err != nil {
 			s.fake.Close()
 			return nil, err

@@ -41,6 +41,7 @@ type config struct {
 	resource   []attribute.KeyValue
 	processors []sdktrace.SpanProcessor
 	sampler    sdktrace.Sampler
+	keepRatio  *float64 // WithSessionSampling
 	batchOpts  []sdktrace.BatchSpanProcessorOption
 	propagator propagation.TextMapPropagator
 }

@@ -14,6 +14,7 @@
 //	PHOENIX_API_KEY              sent as "Authorization: Bearer <key>"
 //	PHOENIX_PROJECT_NAME         the project (default "default")
 //	PHOENIX_CLIENT_HEADERS       extra headers, "k1=v1,k2=v2" (values URL-encoded)
+//	SESSIONTRACE_SAMPLE_RATIO    keep this fraction of the sessions, whole (WithSessionSampling)
 //	OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, _HEADERS, _PROTOCOL
 //	                             the standard OTLP variables, below PHOENIX_*
 //

@@ -29,8 +29,8 @@ const ProjectNameKey = attribute.Key("openinference.project.name")
 // context and baggage; WithPropagator overrides), so that incoming
 // traceparent and baggage headers are honoured. Call its Shutdown before
 // the program exits so that the last batch is sent. It returns an error for
-// a malformed endpoint, header list, protocol or propagator name, from the
-// options or the environment.
+// a malformed endpoint, header list, protocol, propagator name or session
+// sample ratio, from the options or the environment.
 func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, error) {
 	var c config
 	for _, o := range opts {
@@ -39,6 +39,10 @@ func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, er
 		}
 	}
 	propagator, err := c.textMapPropagator()
+	if err != nil {
+		return nil, err
+	}
+	sampleSessions, err := sessionSampling(c)
 	if err != nil {
 		return nil, err
 	}
@@ -71,9 +75,9 @@ func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, er
 		tpOpts = append(tpOpts, sdktrace.WithSampler(c.sampler))
 	}
 	if c.syncExport {
-		tpOpts = append(tpOpts, sdktrace.WithSyncer(exporter))
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sampleSessions(sdktrace.NewSimpleSpanProcessor(exporter))))
 	} else {
-		tpOpts = append(tpOpts, sdktrace.WithBatcher(exporter, c.batchOpts...))
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sampleSessions(sdktrace.NewBatchSpanProcessor(exporter, c.batchOpts...))))
 	}
 	for _, p := range c.processors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))

@@ -1,6 +1,7 @@
 package oiattr
 
 import (
+	"strconv"
 	"strings"
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
@@ -58,75 +59,78 @@ func TurnOutput(text string, c TraceConfig) []attribute.KeyValue {
 	return Output(make([]attribute.KeyValue, 0, 2), text, semconv.MimeTypeText, c)
 }
 
-// InputMessages appends llm.input_messages.*. HideInputs and
+// inputMessages appends llm.input_messages.*. HideInputs and
 // HideInputMessages drop them all; HideInputText redacts message.content and
 // message_content.text; HideInputImages drops image parts; a data:image
 // base64 URL longer than Base64ImageMaxLength is redacted.
-func InputMessages(attrs []attribute.KeyValue, msgs []Message, c TraceConfig) []attribute.KeyValue {
+func inputMessages(attrs []attribute.KeyValue, msgs []Message, c TraceConfig) []attribute.KeyValue {
 	if c.HideInputs || c.HideInputMessages {
 		return attrs
 	}
-	prepareKeys(len(msgs))
 	for i := range msgs {
-		attrs = appendMessage(attrs, messageKeys(false, i), &msgs[i], c.HideInputText, c.HideInputImages, c.imageMax())
+		attrs = appendMessage(attrs, semconv.LLMInputMessages, i, &msgs[i], c.HideInputText, c.HideInputImages, c.imageMax())
 	}
 	return attrs
 }
 
-// OutputMessages appends llm.output_messages.*. HideOutputs and
+// outputMessages appends llm.output_messages.*. HideOutputs and
 // HideOutputMessages drop them all; HideOutputText redacts their text.
-func OutputMessages(attrs []attribute.KeyValue, msgs []Message, c TraceConfig) []attribute.KeyValue {
+func outputMessages(attrs []attribute.KeyValue, msgs []Message, c TraceConfig) []attribute.KeyValue {
 	if c.HideOutputs || c.HideOutputMessages {
 		return attrs
 	}
-	prepareKeys(len(msgs))
 	for i := range msgs {
-		attrs = appendMessage(attrs, messageKeys(true, i), &msgs[i], c.HideOutputText, false, c.imageMax())
+		attrs = appendMessage(attrs, semconv.LLMOutputMessages, i, &msgs[i], c.HideOutputText, false, c.imageMax())
 	}
 	return attrs
 }
 
-func appendMessage(attrs []attribute.KeyValue, k msgKeys, m *Message, hideText, hideImages bool, imageMax int) []attribute.KeyValue {
+// appendMessage appends the attributes of message i of a family
+// (llm.input_messages or llm.output_messages).
+func appendMessage(attrs []attribute.KeyValue, family string, i int, m *Message, hideText, hideImages bool, imageMax int) []attribute.KeyValue {
+	prefix := family + "." + strconv.Itoa(i) + "."
 	if m.Role != "" {
-		attrs = append(attrs, attribute.String(k.role, m.Role))
+		attrs = append(attrs, attribute.String(prefix+semconv.MessageRole, m.Role))
 	}
 	if m.Content != "" {
-		attrs = append(attrs, attribute.String(k.content, mask(m.Content, hideText)))
+		attrs = append(attrs, attribute.String(prefix+semconv.MessageContent, mask(m.Content, hideText)))
 	}
 	if m.Name != "" {
-		attrs = append(attrs, attribute.String(k.name, m.Name))
+		attrs = append(attrs, attribute.String(prefix+semconv.MessageName, m.Name))
 	}
 	if m.ToolCallID != "" {
-		attrs = append(attrs, attribute.String(k.toolCallID, m.ToolCallID))
+		attrs = append(attrs, attribute.String(prefix+semconv.MessageToolCallID, m.ToolCallID))
 	}
 	j := 0 // parts are numbered densely: a dropped image leaves no gap
 	for _, p := range m.Parts {
+		part := prefix + semconv.MessageContents + "." + strconv.Itoa(j) + "."
 		switch p.Type {
 		case PartText:
 			attrs = append(attrs,
-				attribute.String(contentKey(k.prefix, j, semconv.MessageContentType), "text"),
-				attribute.String(contentKey(k.prefix, j, semconv.MessageContentText), mask(p.Text, hideText)))
+				attribute.String(part+semconv.MessageContentType, "text"),
+				attribute.String(part+semconv.MessageContentText, mask(p.Text, hideText)))
 		case PartImage:
 			if hideImages {
 				continue
 			}
 			attrs = append(attrs,
-				attribute.String(contentKey(k.prefix, j, semconv.MessageContentType), "image"),
-				attribute.String(contentKey(k.prefix, j, MessageContentImageURL), imageURL(p.ImageURL, imageMax)))
+				attribute.String(part+semconv.MessageContentType, "image"),
+				attribute.String(part+MessageContentImageURL, imageURL(p.ImageURL, imageMax)))
 		default:
 			continue
 		}
 		j++
 	}
 	for j, tc := range m.ToolCalls {
-		if tc.ID != "" {
-			attrs = append(attrs, attribute.String(toolCallKey(k.prefix, j, semconv.ToolCallID), tc.ID))
-		}
-		if tc.Name != "" {
-			attrs = append(attrs, attribute.String(toolCallKey(k.prefix, j, semconv.ToolCallFunctionName), tc.Name))
-		}
-		if tc.Arguments != "" {
-			attrs = append(attrs, attribute.String(toolCallKey(k.prefix, j, semconv.ToolCallFunctionArgumentsJSON), tc.Arguments))
+		call := prefix + semconv.MessageToolCalls + "." + strconv.Itoa(j) + "."
+		for _, kv := range [...]struct{ key, value string }{
+			{semconv.ToolCallID, tc.ID},
+			{semconv.ToolCallFunctionName, tc.Name},
+			{semconv.ToolCallFunctionArgumentsJSON, tc.Arguments},
+		} {
+			if kv.value != "" {
+				attrs = append(attrs, attribute.String(call+kv.key, kv.value))
+			}
 		}
 	}
 	return attrs
@@ -147,9 +151,9 @@ func imageURL(url string, max int) string {
 	return url
 }
 
-// Tools appends llm.tools.{i}.tool.json_schema, one JSON definition each.
+// tools appends llm.tools.{i}.tool.json_schema, one JSON definition each.
 // HideInputs and HideLLMTools drop them.
-func Tools(attrs []attribute.KeyValue, schemas []string, c TraceConfig) []attribute.KeyValue {
+func tools(attrs []attribute.KeyValue, schemas []string, c TraceConfig) []attribute.KeyValue {
 	if c.HideInputs || c.HideLLMTools {
 		return attrs
 	}
@@ -159,32 +163,9 @@ func Tools(attrs []attribute.KeyValue, schemas []string, c TraceConfig) []attrib
 	return attrs
 }
 
-// InvocationParameters appends llm.invocation_parameters (a JSON object).
-// HideLLMInvocationParameters drops it; an empty string is skipped.
-func InvocationParameters(attrs []attribute.KeyValue, params string, c TraceConfig) []attribute.KeyValue {
-	if c.HideLLMInvocationParameters || params == "" {
-		return attrs
-	}
-	return append(attrs, attribute.String(semconv.LLMInvocationParameters, params))
-}
-
-// Model appends llm.model_name when known. Model names are never masked.
-func Model(attrs []attribute.KeyValue, system, provider, model string) []attribute.KeyValue {
-	if system != "" {
-		attrs = append(attrs, attribute.String(semconv.LLMSystem, system))
-	}
-	if provider != "" {
-		attrs = append(attrs, attribute.String(semconv.LLMProvider, provider))
-	}
-	if model != "" {
-		attrs = append(attrs, attribute.String(semconv.LLMModelName, model))
-	}
-	return attrs
-}
-
-// TokenCounts appends llm.token_count.*; the details only when non-zero.
+// tokenCounts appends llm.token_count.*; the details only when non-zero.
 // Token counts are never masked. Nothing is appended when usage is unknown.
-func TokenCounts(attrs []attribute.KeyValue, u Usage) []attribute.KeyValue {
+func tokenCounts(attrs []attribute.KeyValue, u Usage) []attribute.KeyValue {
 	if !u.Known {
 		return attrs
 	}
@@ -213,38 +194,35 @@ func TokenCounts(attrs []attribute.KeyValue, u Usage) []attribute.KeyValue {
 	return attrs
 }
 
-// Prompts appends the legacy completion prompts llm.prompts.{i}.prompt.text.
+// prompts appends the legacy completion prompts llm.prompts.{i}.prompt.text.
 // HideInputs drops them; HidePrompts redacts each.
-func Prompts(attrs []attribute.KeyValue, prompts []string, c TraceConfig) []attribute.KeyValue {
+func prompts(attrs []attribute.KeyValue, texts []string, c TraceConfig) []attribute.KeyValue {
 	if c.HideInputs {
 		return attrs
 	}
-	for i, p := range prompts {
+	for i, p := range texts {
 		attrs = append(attrs, attribute.String(semconv.LLMPromptKey(i), mask(p, c.HidePrompts)))
 	}
 	return attrs
 }
 
-// Choices appends the legacy completion choices llm.choices.{i}.completion.text.
+// choices appends the legacy completion choices llm.choices.{i}.completion.text.
 // HideOutputs drops them; HideChoices redacts each.
-func Choices(attrs []attribute.KeyValue, choices []string, c TraceConfig) []attribute.KeyValue {
+func choices(attrs []attribute.KeyValue, texts []string, c TraceConfig) []attribute.KeyValue {
 	if c.HideOutputs {
 		return attrs
 	}
-	for i, t := range choices {
+	for i, t := range texts {
 		attrs = append(attrs, attribute.String(semconv.LLMChoiceKey(i), mask(t, c.HideChoices)))
 	}
 	return attrs
 }
 
-// Embeddings appends embedding.model_name and, per input,
-// embedding.embeddings.{i}.embedding.text and .vector. HideEmbeddingsText and
-// HideEmbeddingVectors redact them. vectors may be shorter than texts (a
-// failed call has none) and texts may be empty (token input).
-func Embeddings(attrs []attribute.KeyValue, model string, texts []string, vectors [][]float32, c TraceConfig) []attribute.KeyValue {
-	if model != "" {
-		attrs = append(attrs, attribute.String(semconv.EmbeddingModelName, model))
-	}
+// embeddings appends, per input, embedding.embeddings.{i}.embedding.text
+// and .vector. HideEmbeddingsText and HideEmbeddingVectors redact them.
+// vectors may be shorter than texts (a failed call has none) and texts may
+// be empty (token input).
+func embeddings(attrs []attribute.KeyValue, texts []string, vectors [][]float32, c TraceConfig) []attribute.KeyValue {
 	for i := range max(len(texts), len(vectors)) {
 		if i < len(texts) && texts[i] != "" {
 			attrs = append(attrs, attribute.String(semconv.EmbeddingKey(i, semconv.EmbeddingText), mask(texts[i], c.HideEmbeddingsText)))

@@ -7,8 +7,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"go.opentelemetry.io/otel/attribute"
 )
 
 var bigImage = "data:image/png;base64," + strings.Repeat("A", 40000)
@@ -27,21 +25,11 @@ var sampleInput = []Message{
 
 var sampleOutput = []Message{{Role: "assistant", Content: "It is a cat."}}
 
-// everything builds the attributes of a full LLM call, as a wrapper would.
+// everything builds the attributes of a call that has every field, as a
+// wrapper would, with the start attributes first.
 func everything(c TraceConfig) map[string]any {
-	var a []attribute.KeyValue
-	a = SpanKind(a, "LLM")
-	a = Model(a, "openai", "openai", "gpt-x")
-	a = Input(a, `{"messages":[]}`, "application/json", c)
-	a = Output(a, `{"choices":[]}`, "application/json", c)
-	a = InputMessages(a, sampleInput, c)
-	a = OutputMessages(a, sampleOutput, c)
-	a = Tools(a, []string{`{"type":"function"}`}, c)
-	a = InvocationParameters(a, `{"temperature":0.2}`, c)
-	a = TokenCounts(a, Usage{Known: true, Prompt: 10, Completion: 5, CacheRead: 2, CompletionReasoning: 1})
-	a = Prompts(a, []string{"complete me"}, c)
-	a = Choices(a, []string{"done"}, c)
-	a = Embeddings(a, "emb", []string{"embed me"}, [][]float32{{0.5, 0.25}}, c)
+	call := sampleCall()
+	a := append(call.StartAttributes(), call.Attributes(c)...)
 	m := make(map[string]any, len(a))
 	for _, kv := range a {
 		if _, dup := m[string(kv.Key)]; dup {
@@ -50,6 +38,25 @@ func everything(c TraceConfig) map[string]any {
 		m[string(kv.Key)] = kv.Value.AsInterface()
 	}
 	return m
+}
+
+func sampleCall() Call {
+	return Call{
+		Kind: "LLM", System: "openai", Provider: "openai",
+		RequestModel: "gpt-x",
+		Input:        `{"messages":[]}`, InputBody: BodyMessages,
+		Output: `{"choices":[]}`, OutputBody: BodyMessages,
+		InputMessages:        sampleInput,
+		OutputMessages:       sampleOutput,
+		Tools:                []string{`{"type":"function"}`},
+		InvocationParameters: `{"temperature":0.2}`,
+		Usage:                Usage{Known: true, Prompt: 10, Completion: 5, CacheRead: 2, CompletionReasoning: 1},
+		FinishReasons:        []string{"stop"},
+		Prompts:              []string{"complete me"},
+		Choices:              []string{"done"},
+		EmbeddingTexts:       []string{"embed me"},
+		EmbeddingVectors:     [][]float32{{0.5, 0.25}},
+	}
 }
 
 func TestEverythingUnmasked(t *testing.T) {
@@ -87,6 +94,7 @@ func TestEverythingUnmasked(t *testing.T) {
 		"llm.output_messages.0.message.content":                                   "It is a cat.",
 		"llm.tools.0.tool.json_schema":                                            `{"type":"function"}`,
 		"llm.invocation_parameters":                                               `{"temperature":0.2}`,
+		"llm.finish_reason":                                                       "stop",
 		"llm.token_count.prompt":                                                  int64(10),
 		"llm.token_count.completion":                                              int64(5),
 		"llm.token_count.total":                                                   int64(15),
@@ -94,7 +102,6 @@ func TestEverythingUnmasked(t *testing.T) {
 		"llm.token_count.completion_details.reasoning":                            int64(1),
 		"llm.prompts.0.prompt.text":                                               "complete me",
 		"llm.choices.0.completion.text":                                           "done",
-		"embedding.model_name":                                                    "emb",
 		"embedding.embeddings.0.embedding.text":                                   "embed me",
 		"embedding.embeddings.0.embedding.vector":                                 []float64{0.5, 0.25},
 	}
@@ -143,8 +150,8 @@ func TestMaskingTable(t *testing.T) {
 			keys("input.mime_type", "llm.input_messages.", "llm.prompts.", "llm.tools."), keys("input.value")},
 		{"HideOutputs", TraceConfig{HideOutputs: true},
 			keys("output.mime_type", "llm.output_messages.", "llm.choices."), keys("output.value")},
-		{"HideInputMessages", TraceConfig{HideInputMessages: true}, keys("llm.input_messages."), none},
-		{"HideOutputMessages", TraceConfig{HideOutputMessages: true}, keys("llm.output_messages."), none},
+		{"HideInputMessages", TraceConfig{HideInputMessages: true}, keys("llm.input_messages.", "input.mime_type"), keys("input.value")},
+		{"HideOutputMessages", TraceConfig{HideOutputMessages: true}, keys("llm.output_messages.", "output.mime_type"), keys("output.value")},
 		{"HideInputText", TraceConfig{HideInputText: true}, none, textOf("llm.input_messages.")},
 		{"HideOutputText", TraceConfig{HideOutputText: true}, none, textOf("llm.output_messages.")},
 		{"HideLLMInvocationParameters", TraceConfig{HideLLMInvocationParameters: true}, keys("llm.invocation_parameters"), none},
@@ -211,7 +218,7 @@ func TestBase64ImageLimit(t *testing.T) {
 		{40000, bigImage, RedactedValue},
 		{50000, bigImage, bigImage},
 	} {
-		a := InputMessages(nil, []Message{{Role: "user", Parts: []Part{{Type: PartImage, ImageURL: c.url}}}}, TraceConfig{Base64ImageMaxLength: c.limit})
+		a := inputMessages(nil, []Message{{Role: "user", Parts: []Part{{Type: PartImage, ImageURL: c.url}}}}, TraceConfig{Base64ImageMaxLength: c.limit})
 		if got := a[2].Value.AsString(); got != c.want {
 			t.Errorf("limit %d, url of %d bytes: got %.40q", c.limit, len(c.url), got)
 		}
@@ -233,10 +240,10 @@ func TestTurnValues(t *testing.T) {
 }
 
 func TestTokenCounts(t *testing.T) {
-	if got := TokenCounts(nil, Usage{}); got != nil {
+	if got := tokenCounts(nil, Usage{}); got != nil {
 		t.Errorf("unknown usage gave %v", got)
 	}
-	got := TokenCounts(nil, Usage{Known: true})
+	got := tokenCounts(nil, Usage{Known: true})
 	if len(got) != 3 {
 		t.Errorf("known zero usage should record three zeros, got %v", got)
 	}
@@ -271,15 +278,15 @@ func TestLastUserText(t *testing.T) {
 	}
 }
 
-func TestMessageKeysBeyondCache(t *testing.T) {
-	msgs := make([]Message, maxCachedIndices+2)
+// Keys are built for any index, however long the conversation.
+func TestMessageKeysLargeIndex(t *testing.T) {
+	msgs := make([]Message, 10002)
 	for i := range msgs {
 		msgs[i] = Message{Role: "user", Content: fmt.Sprint(i)}
 	}
-	a := InputMessages(nil, msgs, TraceConfig{})
-	last := a[len(a)-1]
-	if want := fmt.Sprintf("llm.input_messages.%d.message.content", maxCachedIndices+1); string(last.Key) != want {
-		t.Errorf("key = %s, want %s", last.Key, want)
+	a := inputMessages(nil, msgs, TraceConfig{})
+	if last := a[len(a)-1]; string(last.Key) != "llm.input_messages.10001.message.content" || last.Value.AsString() != "10001" {
+		t.Errorf("last = %s %s", last.Key, last.Value.String())
 	}
 }
 

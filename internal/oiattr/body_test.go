@@ -1,6 +1,8 @@
 package oiattr
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -19,24 +21,24 @@ func TestInputBody(t *testing.T) {
 		{"HideInputs", TraceConfig{HideInputs: true}, BodyMessages, RedactedValue, false},
 		{"HideInputMessages", TraceConfig{HideInputMessages: true}, BodyMessages, RedactedValue, false},
 		{"HideInputMessages without messages", TraceConfig{HideInputMessages: true}, BodyPrompts, body, true},
-		{"HideInputText is the encoder's", TraceConfig{HideInputText: true}, BodyMessages, body, true},
+		{"HideInputText masks inside", TraceConfig{HideInputText: true}, BodyMessages, body, true},
 		{"HidePrompts", TraceConfig{HidePrompts: true}, BodyPrompts, RedactedValue, false},
 		{"HideEmbeddingsText", TraceConfig{HideEmbeddingsText: true}, BodyEmbeddingText, RedactedValue, false},
 		{"HideEmbeddingsText on chat", TraceConfig{HideEmbeddingsText: true}, BodyMessages, body, true},
 		{"output flags do not hide input", TraceConfig{HideOutputs: true, HideChoices: true, HideOutputMessages: true}, BodyMessages | BodyPrompts, body, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := kvMap(InputBody(nil, body, tc.b, tc.c))
+			got := kvMap(inputBody(nil, body, tc.b, tc.c))
 			checkBody(t, got, "input", tc.wantValue, tc.wantMime)
 			if tc.c.HidesInputBody(tc.b) != (tc.wantValue == RedactedValue) {
-				t.Error("HidesInputBody disagrees with InputBody")
+				t.Error("HidesInputBody disagrees with inputBody")
 			}
 		})
 	}
-	if got := InputBody(nil, "", BodyMessages, TraceConfig{}); len(got) != 0 {
+	if got := inputBody(nil, "", BodyMessages, TraceConfig{}); len(got) != 0 {
 		t.Errorf("empty body: %v", got)
 	}
-	if got := kvMap(InputBody(nil, "", BodyMessages, TraceConfig{HideInputs: true})); got["input.value"] != RedactedValue {
+	if got := kvMap(inputBody(nil, "", BodyMessages, TraceConfig{HideInputs: true})); got["input.value"] != RedactedValue {
 		t.Errorf("empty hidden body: %v", got)
 	}
 }
@@ -53,15 +55,15 @@ func TestOutputBody(t *testing.T) {
 		{"shown", TraceConfig{}, BodyMessages, body, true},
 		{"HideOutputs", TraceConfig{HideOutputs: true}, BodyChoices, RedactedValue, false},
 		{"HideOutputMessages", TraceConfig{HideOutputMessages: true}, BodyMessages, RedactedValue, false},
-		{"HideOutputText is the encoder's", TraceConfig{HideOutputText: true}, BodyMessages, body, true},
+		{"HideOutputText masks inside", TraceConfig{HideOutputText: true}, BodyMessages, body, true},
 		{"HideChoices", TraceConfig{HideChoices: true}, BodyChoices, RedactedValue, false},
 		{"HideEmbeddingVectors", TraceConfig{HideEmbeddingVectors: true}, BodyEmbeddingVectors, RedactedValue, false},
 		{"input flags do not hide output", TraceConfig{HideInputs: true, HidePrompts: true, HideInputMessages: true}, BodyMessages | BodyChoices, body, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			checkBody(t, kvMap(OutputBody(nil, body, tc.b, tc.c)), "output", tc.wantValue, tc.wantMime)
+			checkBody(t, kvMap(outputBody(nil, body, tc.b, tc.c)), "output", tc.wantValue, tc.wantMime)
 			if tc.c.HidesOutputBody(tc.b) != (tc.wantValue == RedactedValue) {
-				t.Error("HidesOutputBody disagrees with OutputBody")
+				t.Error("HidesOutputBody disagrees with outputBody")
 			}
 		})
 	}
@@ -87,53 +89,90 @@ func checkBody(t *testing.T, got map[string]any, side, value string, mime bool) 
 	}
 }
 
-func TestInputTextAndImages(t *testing.T) {
-	long := "data:image/png;base64," + string(make([]byte, 100))
-	for _, tc := range []struct {
-		c                 TraceConfig
-		in, out, url, img string
-	}{
-		{TraceConfig{}, "hi", "hi", long, long},
-		{TraceConfig{HideInputText: true}, RedactedValue, "hi", long, long},
-		{TraceConfig{HideOutputText: true}, "hi", RedactedValue, long, long},
-		{TraceConfig{HideInputImages: true}, "hi", "hi", RedactedValue, RedactedValue},
-		{TraceConfig{Base64ImageMaxLength: 50}, "hi", "hi", RedactedValue, "https://x/" + string(make([]byte, 100))},
-	} {
-		if got := tc.c.InputText("hi"); got != tc.in {
-			t.Errorf("%+v InputText = %q", tc.c, got)
+// A body under a flag that hides text inside it stays JSON and loses the
+// text; one that is not JSON is redacted whole, mime type included.
+func TestBodyMaskedInside(t *testing.T) {
+	const chat = `{"model":"m","messages":[{"role":"user","content":"secret"}]}`
+	got := kvMap(inputBody(nil, chat, BodyMessages, TraceConfig{HideInputText: true}))
+	checkBody(t, got, "input", `{"messages":[{"content":"__REDACTED__","role":"user"}],"model":"m"}`, true)
+	for _, side := range []string{"input", "output"} {
+		c := TraceConfig{HideInputText: true, HideOutputText: true}
+		f := inputBody
+		if side == "output" {
+			f = outputBody
 		}
-		if got := tc.c.OutputText("hi"); got != tc.out {
-			t.Errorf("%+v OutputText = %q", tc.c, got)
-		}
-		if got := tc.c.InputImageURL(long); got != tc.url {
-			t.Errorf("%+v InputImageURL(data) = %q", tc.c, got)
-		}
-		link := "https://x/" + string(make([]byte, 100))
-		if got := tc.c.InputImageURL(link); got != tc.img && !(tc.img == long && got == link) {
-			t.Errorf("%+v InputImageURL(link) = %q", tc.c, got)
-		}
-	}
-	all := TraceConfig{HideInputText: true, HideOutputText: true}
-	if all.InputText("") != "" || all.OutputText("") != "" {
-		t.Error("empty text became redacted")
+		checkBody(t, kvMap(f(nil, "not json: secret", BodyMessages, c)), side, RedactedValue, false)
+		checkBody(t, kvMap(f(nil, "not json: but nothing to hide", BodyMessages, TraceConfig{})), side, "not json: but nothing to hide", true)
 	}
 }
 
-func TestEmbeddingInvocationParametersAndFinishReason(t *testing.T) {
-	got := kvMap(EmbeddingInvocationParameters(nil, `{"model":"m"}`, TraceConfig{}))
-	if got["embedding.invocation_parameters"] != `{"model":"m"}` {
-		t.Errorf("%v", got)
+func TestCallAttributes(t *testing.T) {
+	temp := 0.5
+	call := Call{
+		Kind: "EMBEDDING", Provider: "openai", RequestModel: "emb", ResponseModel: "emb-2",
+		InvocationParameters: `{"model":"emb"}`, StatusCode: 429,
+		EmbeddingTexts: []string{"a", ""}, EmbeddingVectors: [][]float32{nil, {1}},
+		Usage: Usage{Known: true, Prompt: 3}, FinishReasons: []string{"", "length"},
+		Operation: OperationEmbeddings, Session: "s1", Temperature: &temp, MaxTokens: 7,
 	}
-	if n := len(EmbeddingInvocationParameters(nil, `{}`, TraceConfig{HideLLMInvocationParameters: true})); n != 0 {
+	start := kvMap(call.StartAttributes())
+	if len(start) != 2 || start["openinference.span.kind"] != "EMBEDDING" || start["llm.provider"] != "openai" {
+		t.Errorf("start %v", start)
+	}
+	got := kvMap(call.Attributes(TraceConfig{EnableGenAISemconv: true}))
+	want := map[string]any{
+		"embedding.model_name":                    "emb-2",
+		"embedding.invocation_parameters":         `{"model":"emb"}`,
+		"embedding.embeddings.0.embedding.text":   "a",
+		"embedding.embeddings.1.embedding.vector": []float64{1},
+		"llm.token_count.prompt":                  int64(3),
+		"llm.token_count.completion":              int64(0),
+		"llm.token_count.total":                   int64(3),
+		"http.response.status_code":               int64(429),
+		"gen_ai.operation.name":                   "embeddings",
+		"gen_ai.provider.name":                    "openai",
+		"gen_ai.request.model":                    "emb",
+		"gen_ai.response.model":                   "emb-2",
+		"gen_ai.conversation.id":                  "s1",
+		"gen_ai.response.finish_reasons":          []string{"length"},
+		"gen_ai.usage.input_tokens":               int64(3),
+		"gen_ai.usage.output_tokens":              int64(0),
+		"gen_ai.request.temperature":              0.5,
+		"gen_ai.request.max_tokens":               int64(7),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+	if _, ok := kvMap(call.Attributes(TraceConfig{HideLLMInvocationParameters: true}))["embedding.invocation_parameters"]; ok {
 		t.Error("HideLLMInvocationParameters kept embedding parameters")
 	}
-	if n := len(EmbeddingInvocationParameters(nil, "", TraceConfig{})); n != 0 {
-		t.Error("empty parameters recorded")
+}
+
+// The SDK keeps the first attributes when a span has too many: the answer
+// and the token counts come before the input messages and the tools.
+func TestCallAttributeOrder(t *testing.T) {
+	call := sampleCall()
+	var keys []string
+	for _, kv := range call.Attributes(TraceConfig{}) {
+		keys = append(keys, string(kv.Key))
 	}
-	if got := kvMap(FinishReason(nil, "stop")); got["llm.finish_reason"] != "stop" {
-		t.Errorf("%v", got)
+	pos := func(k string) int {
+		for i, key := range keys {
+			if key == k {
+				return i
+			}
+		}
+		t.Fatalf("%s missing from %v", k, keys)
+		return -1
 	}
-	if n := len(FinishReason(nil, "")); n != 0 {
-		t.Error("empty finish reason recorded")
+	for _, late := range []string{"llm.tools.0.tool.json_schema", "llm.input_messages.0.message.role", "llm.prompts.0.prompt.text"} {
+		for _, early := range []string{"input.value", "output.value", "llm.output_messages.0.message.content", "llm.token_count.total", "llm.model_name"} {
+			if pos(early) > pos(late) {
+				t.Errorf("%s comes after %s", early, late)
+			}
+		}
+	}
+	if last := keys[len(keys)-1]; !strings.HasPrefix(last, "llm.input_messages.") {
+		t.Errorf("last attribute %s", last)
 	}
 }

@@ -12,41 +12,29 @@ import (
 // message an array of {"type":"text","text":…} and
 // {"type":"image_url","image_url":{"url":…}} parts), "name",
 // "tool_call_id" and "tool_calls" ([{"id","type":"function",
-// "function":{"name","arguments"}}]); empty fields are left out.
-//
-// The message rules of InputMessages (output false: HideInputText,
-// HideInputImages, Base64ImageMaxLength) or OutputMessages (output true:
-// HideOutputText) apply to the text and images inside, so the value never
-// shows what the message attributes hide. HideInputs / HideOutputs are left
-// to Input and Output, which redact the whole value.
-func MessagesJSON(msgs []Message, output bool, c TraceConfig) string {
-	hideText := c.HideInputText
-	hideImages := c.HideInputImages
-	if output {
-		hideText, hideImages = c.HideOutputText, false
-	}
-	imageMax := c.imageMax()
+// "function":{"name","arguments"}}]); empty fields are left out. Nothing is
+// masked here: a Call with the body as BodyMessages masks its text and
+// images as it does any other chat body.
+func MessagesJSON(msgs []Message) string {
 	out := make([]jsonMessage, len(msgs))
 	for i := range msgs {
 		m := &msgs[i]
 		jm := &out[i]
 		jm.Role, jm.Name, jm.ToolCallID = m.Role, m.Name, m.ToolCallID
 		if m.Content != "" && len(m.Parts) == 0 {
-			jm.Content = mask(m.Content, hideText)
+			jm.Content = m.Content
 		}
 		if len(m.Parts) > 0 {
 			parts := make([]jsonPart, 0, len(m.Parts)+1)
 			if m.Content != "" {
-				parts = append(parts, jsonPart{Type: "text", Text: mask(m.Content, hideText)})
+				parts = append(parts, jsonPart{Type: "text", Text: m.Content})
 			}
 			for _, p := range m.Parts {
 				switch p.Type {
 				case PartText:
-					parts = append(parts, jsonPart{Type: "text", Text: mask(p.Text, hideText)})
+					parts = append(parts, jsonPart{Type: "text", Text: p.Text})
 				case PartImage:
-					if !hideImages {
-						parts = append(parts, jsonPart{Type: "image_url", ImageURL: &jsonImage{URL: imageURL(p.ImageURL, imageMax)}})
-					}
+					parts = append(parts, jsonPart{Type: "image_url", ImageURL: &jsonImage{URL: p.ImageURL}})
 				}
 			}
 			if len(parts) > 0 {

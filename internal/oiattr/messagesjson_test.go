@@ -5,6 +5,7 @@ import (
 	"testing"
 )
 
+// MessagesJSON, and the same body masked under each flag.
 func TestMessagesJSON(t *testing.T) {
 	msgs := []Message{
 		{Role: "system", Content: "Be brief."},
@@ -35,7 +36,7 @@ func TestMessagesJSON(t *testing.T) {
 			name: "input text and images hidden",
 			msgs: msgs[:2],
 			cfg:  TraceConfig{HideInputText: true, HideInputImages: true},
-			want: `{"messages":[{"role":"system","content":"__REDACTED__"},{"role":"user","content":[{"type":"text","text":"__REDACTED__"}]}]}`,
+			want: `{"messages":[{"content":"__REDACTED__","role":"system"},{"content":[{"text":"__REDACTED__","type":"text"},{"image_url":{"url":"__REDACTED__"},"type":"image_url"}],"role":"user"}]}`,
 		},
 		{
 			name:   "output side ignores input flags",
@@ -49,13 +50,13 @@ func TestMessagesJSON(t *testing.T) {
 			msgs:   []Message{{Role: "assistant", Content: "Paris."}},
 			output: true,
 			cfg:    TraceConfig{HideOutputText: true},
-			want:   `{"messages":[{"role":"assistant","content":"__REDACTED__"}]}`,
+			want:   `{"messages":[{"content":"__REDACTED__","role":"assistant"}]}`,
 		},
 		{
 			name: "long inline image redacted",
 			msgs: []Message{{Role: "user", Parts: []Part{{Type: PartImage, ImageURL: long}}}},
 			cfg:  TraceConfig{Base64ImageMaxLength: 50},
-			want: `{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"__REDACTED__"}}]}]}`,
+			want: `{"messages":[{"content":[{"image_url":{"url":"__REDACTED__"},"type":"image_url"}],"role":"user"}]}`,
 		},
 		{
 			name: "content and parts both kept",
@@ -65,7 +66,12 @@ func TestMessagesJSON(t *testing.T) {
 		{name: "none", want: `{"messages":[]}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := MessagesJSON(tc.msgs, tc.output, tc.cfg); got != tc.want {
+			// The masking is that of any chat body (see mask.go).
+			rules := tc.cfg.inputRules()
+			if tc.output {
+				rules = tc.cfg.outputRules()
+			}
+			if got := rules.apply(MessagesJSON(tc.msgs)); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
 		})

@@ -1,5 +1,7 @@
 package oiattr
 
+import "strings"
+
 // Message is one chat message in the neutral model.
 type Message struct {
 	Role       string // "user", "assistant", "system", "tool", ...
@@ -57,30 +59,13 @@ func (m Message) Text() string {
 	if m.Content != "" || len(m.Parts) == 0 {
 		return m.Content
 	}
-	n, count := 0, 0
+	var texts []string
 	for _, p := range m.Parts {
 		if p.Type == PartText && p.Text != "" {
-			n += len(p.Text) + 1
-			count++
+			texts = append(texts, p.Text)
 		}
 	}
-	if count == 1 {
-		for _, p := range m.Parts {
-			if p.Type == PartText && p.Text != "" {
-				return p.Text
-			}
-		}
-	}
-	b := make([]byte, 0, n)
-	for _, p := range m.Parts {
-		if p.Type == PartText && p.Text != "" {
-			if len(b) > 0 {
-				b = append(b, '\n')
-			}
-			b = append(b, p.Text...)
-		}
-	}
-	return string(b)
+	return strings.Join(texts, "\n")
 }
 
 // LastUserText returns the text of the last message whose role is "user", or

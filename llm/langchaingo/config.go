@@ -28,8 +28,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 // config is fixed when a wrapper is made and read-only afterwards, so that
 // one wrapper can serve concurrent calls.
 type config struct {
-	tp        trace.TracerProvider // nil: the global provider at call time
-	tracer    trace.Tracer         // from tp, when tp is set
+	tracer    trace.Tracer // from WithTracerProvider; nil: see tracerFor
 	trace     oiattr.TraceConfig
 	provider  string
 	modelName string
@@ -43,21 +42,36 @@ func newConfig(opts []Option) *config {
 			o.apply(c)
 		}
 	}
-	if c.tp != nil {
-		c.tracer = c.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version()))
-	}
 	return c
 }
 
-// WithTracerProvider makes the wrapper start its spans with tp instead of
-// the global provider (otel.GetTracerProvider at the time of each call). A
-// nil tp is ignored.
+// WithTracerProvider makes the wrapper start its spans with tp. Without it
+// each call takes the provider of the span already in its context, as
+// otelhttp does, and when there is none the global one
+// (otel.GetTracerProvider at the time of the call). A nil tp is ignored.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return optionFunc(func(c *config) {
 		if tp != nil {
-			c.tp = tp
+			c.tracer = newTracer(tp)
 		}
 	})
+}
+
+func newTracer(tp trace.TracerProvider) trace.Tracer {
+	return tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version()))
+}
+
+// tracerFor returns the tracer of a call made in ctx: the one of
+// WithTracerProvider, else that of the provider of the span in ctx, else
+// that of the global provider.
+func (c *config) tracerFor(ctx context.Context) trace.Tracer {
+	if c.tracer != nil {
+		return c.tracer
+	}
+	if span := trace.SpanFromContext(ctx); span.SpanContext().IsValid() {
+		return newTracer(span.TracerProvider())
+	}
+	return newTracer(otel.GetTracerProvider())
 }
 
 // WithTraceConfig sets what the wrapper masks. Without it the wrapper reads
@@ -106,11 +120,7 @@ func WithoutTurnCapture() Option {
 // sessiontrace.SpanProcessor is not registered.
 func (c *config) start(ctx context.Context, name string, attrs []attribute.KeyValue) (context.Context, trace.Span) {
 	attrs = append(attrs, sessiontrace.ContextAttributes(ctx)...)
-	tr := c.tracer
-	if tr == nil {
-		tr = otel.GetTracerProvider().Tracer(ScopeName, trace.WithInstrumentationVersion(Version()))
-	}
-	return tr.Start(ctx, name, trace.WithAttributes(attrs...))
+	return c.tracerFor(ctx).Start(ctx, name, trace.WithAttributes(attrs...))
 }
 
 // end ends span with status OK, or ERROR and an exception event for err.
@@ -128,10 +138,16 @@ func end(span trace.Span, err error) {
 // crashing call is still exported.
 func endOnPanic(span trace.Span) {
 	if r := recover(); r != nil {
-		oiattr.RecordError(span, panicError{r})
-		span.End()
-		panic(r)
+		endPanicked(span, r)
 	}
+}
+
+// endPanicked ends span as failed by the panic value r, and panics again
+// with r.
+func endPanicked(span trace.Span, r any) {
+	oiattr.RecordError(span, panicError{r})
+	span.End()
+	panic(r)
 }
 
 type panicError struct{ v any }

@@ -271,10 +271,11 @@ func responseModel(choices []*llms.ContentChoice) string {
 	return ""
 }
 
+// finishReasons has the stop reason of each choice, "" where it has none.
 func finishReasons(choices []*llms.ContentChoice) []string {
 	var out []string
 	for _, ch := range choices {
-		if ch != nil && ch.StopReason != "" {
+		if ch != nil {
 			out = append(out, ch.StopReason)
 		}
 	}

@@ -16,7 +16,9 @@
 // A wrapper starts its span and hands the span's context to what it wraps,
 // so spans nest the way the calls nest: AGENT → LLM and AGENT → TOOL, CHAIN
 // → RETRIEVER and CHAIN → LLM. langchaingo's callbacks cannot do this, as
-// they cannot return a context.
+// they cannot return a context. Without WithTracerProvider each call starts
+// its span with the provider of the span already in its context, as
+// otelhttp does, and only when there is none with the global one.
 //
 // # Sessions
 //

@@ -5,7 +5,6 @@ import (
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"github.com/tmc/langchaingo/embeddings"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
@@ -51,10 +50,10 @@ func (e *Embedder) EmbedDocuments(ctx context.Context, texts []string) ([][]floa
 	if sessiontrace.IsSuppressed(ctx) {
 		return e.embedder.EmbedDocuments(ctx, texts)
 	}
-	ctx, span := e.start(ctx, "EmbedDocuments")
+	ctx, span, call := e.start(ctx, "EmbedDocuments", texts)
 	defer endOnPanic(span)
 	vectors, err := e.embedder.EmbedDocuments(ctx, texts)
-	e.finish(span, texts, vectors, err)
+	e.finish(span, &call, vectors, err)
 	return vectors, err
 }
 
@@ -63,34 +62,36 @@ func (e *Embedder) EmbedQuery(ctx context.Context, text string) ([]float32, erro
 	if sessiontrace.IsSuppressed(ctx) {
 		return e.embedder.EmbedQuery(ctx, text)
 	}
-	ctx, span := e.start(ctx, "EmbedQuery")
+	ctx, span, call := e.start(ctx, "EmbedQuery", []string{text})
 	defer endOnPanic(span)
 	vector, err := e.embedder.EmbedQuery(ctx, text)
 	var vectors [][]float32
 	if vector != nil {
 		vectors = [][]float32{vector}
 	}
-	e.finish(span, []string{text}, vectors, err)
+	e.finish(span, &call, vectors, err)
 	return vector, err
 }
 
-func (e *Embedder) start(ctx context.Context, name string) (context.Context, trace.Span) {
-	attrs := make([]attribute.KeyValue, 0, 4)
-	attrs = oiattr.SpanKind(attrs, semconv.SpanKindEmbedding)
-	attrs = oiattr.Model(attrs, e.system, e.provider, "")
-	attrs = oiattr.GenAIAttributes(attrs, oiattr.GenAI{
-		Operation:      oiattr.OperationEmbeddings,
+// start starts the span of a call that embeds texts; finish ends it.
+func (e *Embedder) start(ctx context.Context, name string, texts []string) (context.Context, trace.Span, oiattr.Call) {
+	call := oiattr.Call{
+		Kind:           semconv.SpanKindEmbedding,
+		System:         e.system,
 		Provider:       e.provider,
 		RequestModel:   e.cfg.modelName,
-		ConversationID: sessiontrace.SessionID(ctx),
-	}, e.cfg.trace)
-	return e.cfg.start(ctx, name, attrs)
+		EmbeddingTexts: texts,
+		Operation:      oiattr.OperationEmbeddings,
+		Session:        sessiontrace.SessionID(ctx),
+	}
+	ctx, span := e.cfg.start(ctx, name, call.StartAttributes())
+	return ctx, span, call
 }
 
 // finish records the texts with the vectors the call returned (none when it
 // failed) and ends the span.
-func (e *Embedder) finish(span trace.Span, texts []string, vectors [][]float32, err error) {
-	attrs := oiattr.Embeddings(make([]attribute.KeyValue, 0, 1+2*len(texts)), e.cfg.modelName, texts, vectors, e.cfg.trace)
-	span.SetAttributes(attrs...)
+func (e *Embedder) finish(span trace.Span, call *oiattr.Call, vectors [][]float32, err error) {
+	call.EmbeddingVectors = vectors
+	span.SetAttributes(call.Attributes(e.cfg.trace)...)
 	end(span, err)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/tmc/langchaingo/llms"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	"github.com/sessiontrace/sessiontrace/llm/langchaingo"
 )
 
@@ -99,7 +100,7 @@ func TestMetadataSessions(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tp, sr := recorder(t, false)
+			tp, sr := spantest.NewProvider(t)
 			m := &fakeModel{replies: []*llms.ContentResponse{textReply("ok", nil)}}
 			model := langchaingo.WrapModel(m, langchaingo.WithTracerProvider(tp))
 			var opts []llms.CallOption
@@ -109,8 +110,8 @@ func TestMetadataSessions(t *testing.T) {
 			if _, err := model.GenerateContent(tc.ctx, human("hi"), opts...); err != nil {
 				t.Fatal(err)
 			}
-			s := only(t, sr)
-			wantAttrs(t, s, map[string]any{"session.id": tc.session, "user.id": tc.user, "metadata": tc.wantMetadata})
+			s := spantest.Only(t, sr)
+			spantest.Want(t, s, map[string]any{"session.id": tc.session, "user.id": tc.user, "metadata": tc.wantMetadata})
 
 			// The model runs in the same context the span describes, so
 			// spans below it (HTTP clients, ...) land in the same session.
@@ -129,7 +130,7 @@ func TestMetadataSessions(t *testing.T) {
 // Values that cannot be encoded as JSON are formatted, never dropped, and
 // never panic.
 func TestMetadataOddValues(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("ok", nil)}}, langchaingo.WithTracerProvider(tp))
 	ch := make(chan int)
 	md := map[string]any{
@@ -141,7 +142,7 @@ func TestMetadataOddValues(t *testing.T) {
 	if _, err := model.GenerateContent(context.Background(), human("hi"), llms.WithMetadata(md)); err != nil {
 		t.Fatal(err)
 	}
-	a := attrs(only(t, sr))
+	a := spantest.Attrs(spantest.Only(t, sr))
 	if got, want := a["session.id"].AsString(), fmt.Sprint(ch); got != want {
 		t.Errorf("session.id = %q, want %q", got, want)
 	}
@@ -156,9 +157,9 @@ func TestMetadataOddValues(t *testing.T) {
 
 // With sessiontrace's span processor registered the span says the same.
 func TestMetadataWithSpanProcessor(t *testing.T) {
-	tp, sr := recorder(t, true)
+	tp, sr := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
 	model := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("ok", nil)}}, langchaingo.WithTracerProvider(tp))
 	ctx := sessiontrace.WithSession(context.Background(), "ctx-session")
 	_, _ = model.GenerateContent(ctx, human("hi"), llms.WithMetadata(map[string]any{"thread_id": "t-1"}))
-	wantAttrs(t, only(t, sr), map[string]any{"session.id": "t-1", "metadata": `{"thread_id":"t-1"}`})
+	spantest.Want(t, spantest.Only(t, sr), map[string]any{"session.id": "t-1", "metadata": `{"thread_id":"t-1"}`})
 }

@@ -6,7 +6,6 @@ import (
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"github.com/tmc/langchaingo/llms"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
@@ -91,26 +90,36 @@ func (m *Model) GenerateContent(ctx context.Context, messages []llms.MessageCont
 	streamed := co.StreamingFunc != nil || co.StreamingReasoningFunc != nil
 	cfg := m.cfg.trace
 	ctx = metadataContext(ctx, co.Metadata)
-
-	msgs := inputMessages(messages, cfg)
 	model := co.Model
 	if model == "" {
 		model = m.cfg.modelName
 	}
-	schemas := toolSchemas(&co)
-	attrs := make([]attribute.KeyValue, 0, 12+6*len(msgs)+len(schemas))
-	attrs = oiattr.SpanKind(attrs, semconv.SpanKindLLM)
-	attrs = oiattr.Model(attrs, m.system, m.provider, model)
-	attrs = oiattr.InvocationParameters(attrs, invocationJSON(&co, streamed), cfg)
-	var body string
-	if !cfg.HidesInputBody(oiattr.BodyMessages) { // skip encoding what is redacted
-		body = oiattr.MessagesJSON(msgs, false, cfg)
+	msgs := inputMessages(messages, cfg)
+	call := oiattr.Call{
+		Kind:                 semconv.SpanKindLLM,
+		System:               m.system,
+		Provider:             m.provider,
+		RequestModel:         model,
+		Input:                oiattr.MessagesJSON(msgs),
+		InputBody:            oiattr.BodyMessages,
+		OutputBody:           oiattr.BodyMessages,
+		InvocationParameters: invocationJSON(&co, streamed),
+		InputMessages:        msgs,
+		Tools:                toolSchemas(&co),
+		Operation:            oiattr.OperationChat,
+		Session:              sessiontrace.SessionID(ctx),
+		MaxTokens:            co.MaxTokens,
 	}
-	attrs = oiattr.InputBody(attrs, body, oiattr.BodyMessages, cfg)
-	attrs = oiattr.InputMessages(attrs, msgs, cfg)
-	attrs = oiattr.Tools(attrs, schemas, cfg)
-	ctx, span := m.cfg.start(ctx, "GenerateContent", attrs)
-	defer endOnPanic(span)
+	if co.Temperature != 0 {
+		call.Temperature = &co.Temperature
+	}
+	ctx, span := m.cfg.start(ctx, "GenerateContent", call.StartAttributes())
+	defer func() {
+		if r := recover(); r != nil {
+			span.SetAttributes(call.Attributes(cfg)...) // the request, at least
+			endPanicked(span, r)
+		}
+	}()
 
 	if streamed {
 		// Appended last, so it wraps whatever streaming functions the
@@ -119,6 +128,7 @@ func (m *Model) GenerateContent(ctx context.Context, messages []llms.MessageCont
 	}
 	resp, err := m.model.GenerateContent(ctx, messages, options...)
 	if err != nil {
+		span.SetAttributes(call.Attributes(cfg)...)
 		end(span, err)
 		return resp, err
 	}
@@ -127,39 +137,12 @@ func (m *Model) GenerateContent(ctx context.Context, messages []llms.MessageCont
 		choices = resp.Choices
 	}
 	out := outputMessages(choices)
-	u := usage(choices)
-	respModel := responseModel(choices)
-	attrs = make([]attribute.KeyValue, 0, 8+4*len(out))
-	if respModel != "" {
-		attrs = oiattr.Model(attrs, "", "", respModel)
-	}
-	body = ""
-	if !cfg.HidesOutputBody(oiattr.BodyMessages) {
-		body = oiattr.MessagesJSON(out, true, cfg)
-	}
-	attrs = oiattr.OutputBody(attrs, body, oiattr.BodyMessages, cfg)
-	attrs = oiattr.OutputMessages(attrs, out, cfg)
-	attrs = oiattr.TokenCounts(attrs, u)
-	if len(choices) > 0 && choices[0] != nil {
-		attrs = oiattr.FinishReason(attrs, choices[0].StopReason)
-	}
-	if cfg.EnableGenAISemconv {
-		g := oiattr.GenAI{
-			Operation:      oiattr.OperationChat,
-			Provider:       m.provider,
-			RequestModel:   model,
-			ResponseModel:  respModel,
-			FinishReasons:  finishReasons(choices),
-			ConversationID: sessiontrace.SessionID(ctx),
-			Usage:          u,
-			MaxTokens:      co.MaxTokens,
-		}
-		if co.Temperature != 0 {
-			g.Temperature = &co.Temperature
-		}
-		attrs = oiattr.GenAIAttributes(attrs, g, cfg)
-	}
-	span.SetAttributes(attrs...)
+	call.OutputMessages = out
+	call.Output = oiattr.MessagesJSON(out)
+	call.Usage = usage(choices)
+	call.ResponseModel = responseModel(choices)
+	call.FinishReasons = finishReasons(choices)
+	span.SetAttributes(call.Attributes(cfg)...)
 	end(span, nil)
 
 	if !m.cfg.noTurn {

@@ -13,6 +13,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	"github.com/sessiontrace/sessiontrace/llm/langchaingo"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
@@ -36,7 +37,7 @@ func openAIModel(t *testing.T) (*openaitest.Server, *openai.LLM) {
 
 func TestOpenAIBackendPlain(t *testing.T) {
 	srv, llm := openAIModel(t)
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(llm, langchaingo.WithTracerProvider(tp), langchaingo.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
 	srv.Enqueue(openaitest.Reply{Content: "Paris.", Usage: &goopenai.Usage{
 		PromptTokens: 12, CompletionTokens: 2, TotalTokens: 14,
@@ -56,14 +57,14 @@ func TestOpenAIBackendPlain(t *testing.T) {
 	if got := resp.Choices[0].Content; got != "Paris." {
 		t.Fatalf("content = %q", got)
 	}
-	s := only(t, sr)
+	s := spantest.Only(t, sr)
 	if s.Name() != "GenerateContent" || s.Status().Code != codes.Ok {
 		t.Errorf("span %q status %v", s.Name(), s.Status())
 	}
 	if s.InstrumentationScope().Name != langchaingo.ScopeName {
 		t.Errorf("scope = %q", s.InstrumentationScope().Name)
 	}
-	wantAttrs(t, s, map[string]any{
+	spantest.Want(t, s, map[string]any{
 		"openinference.span.kind":                      "LLM",
 		"llm.system":                                   "openai",
 		"llm.provider":                                 "openai",
@@ -94,7 +95,7 @@ func TestOpenAIBackendPlain(t *testing.T) {
 
 func TestOpenAIBackendModelName(t *testing.T) {
 	srv, llm := openAIModel(t)
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(llm, langchaingo.WithTracerProvider(tp), langchaingo.WithModelName("gpt-4o-mini"))
 	ctx := context.Background()
 	if _, err := model.Call(ctx, "hi"); err != nil {
@@ -107,8 +108,8 @@ func TestOpenAIBackendModelName(t *testing.T) {
 	if len(spans) != 2 {
 		t.Fatalf("%d spans, want 2 (Call must not nest spans)", len(spans))
 	}
-	wantAttrs(t, spans[0], map[string]any{"llm.model_name": "gpt-4o-mini"})
-	wantAttrs(t, spans[1], map[string]any{"llm.model_name": "gpt-4.1"})
+	spantest.Want(t, spans[0], map[string]any{"llm.model_name": "gpt-4o-mini"})
+	spantest.Want(t, spans[1], map[string]any{"llm.model_name": "gpt-4.1"})
 	if got := srv.Requests()[1].Chat.Model; got != "gpt-4.1" {
 		t.Errorf("request model = %q", got)
 	}
@@ -116,7 +117,7 @@ func TestOpenAIBackendModelName(t *testing.T) {
 
 func TestOpenAIBackendStreamed(t *testing.T) {
 	srv, llm := openAIModel(t)
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(llm, langchaingo.WithTracerProvider(tp), langchaingo.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
 	srv.Enqueue(openaitest.Reply{Content: "The capital is Paris."})
 
@@ -135,7 +136,7 @@ func TestOpenAIBackendStreamed(t *testing.T) {
 	if resp.Choices[0].Content != "The capital is Paris." {
 		t.Errorf("content = %q", resp.Choices[0].Content)
 	}
-	s := only(t, sr)
+	s := spantest.Only(t, sr)
 	var first int
 	for _, e := range s.Events() {
 		if e.Name == "First Token Stream Event" {
@@ -145,7 +146,7 @@ func TestOpenAIBackendStreamed(t *testing.T) {
 	if first != 1 {
 		t.Errorf("%d first-token events, want 1", first)
 	}
-	wantAttrs(t, s, map[string]any{
+	spantest.Want(t, s, map[string]any{
 		"llm.invocation_parameters":             `{"stream":true}`,
 		"output.value":                          `{"messages":[{"role":"assistant","content":"The capital is Paris."}]}`,
 		"llm.output_messages.0.message.content": "The capital is Paris.",
@@ -162,7 +163,7 @@ func TestOpenAIBackendStreamed(t *testing.T) {
 
 func TestOpenAIBackendTools(t *testing.T) {
 	srv, llm := openAIModel(t)
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(llm, langchaingo.WithTracerProvider(tp), langchaingo.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
 	weather := llms.Tool{Type: "function", Function: &llms.FunctionDefinition{
 		Name: "get_weather", Description: "Weather in a city",
@@ -193,7 +194,7 @@ func TestOpenAIBackendTools(t *testing.T) {
 		t.Fatalf("%d spans", len(spans))
 	}
 	schema, _ := json.Marshal(weather)
-	wantAttrs(t, spans[0], map[string]any{
+	spantest.Want(t, spans[0], map[string]any{
 		"llm.tools.0.tool.json_schema":                                            string(schema),
 		"llm.output_messages.0.message.role":                                      "assistant",
 		"llm.output_messages.0.message.tool_calls.0.tool_call.id":                 "call_w",
@@ -201,7 +202,7 @@ func TestOpenAIBackendTools(t *testing.T) {
 		"llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": `{"city":"Paris"}`,
 		"llm.output_messages.0.message.content":                                   nil,
 	})
-	wantAttrs(t, spans[1], map[string]any{
+	spantest.Want(t, spans[1], map[string]any{
 		"llm.input_messages.1.message.role":                                      "assistant",
 		"llm.input_messages.1.message.tool_calls.0.tool_call.id":                 "call_w",
 		"llm.input_messages.1.message.tool_calls.0.tool_call.function.name":      "get_weather",
@@ -219,7 +220,7 @@ func TestOpenAIBackendTools(t *testing.T) {
 
 func TestOpenAIBackendStreamedTools(t *testing.T) {
 	srv, llm := openAIModel(t)
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(llm, langchaingo.WithTracerProvider(tp))
 	srv.Enqueue(openaitest.Reply{ToolCalls: []goopenai.ToolCall{{ID: "call_1", Function: goopenai.FunctionCall{Name: "lookup", Arguments: `{"query":"langchaingo tracing"}`}}}})
 	_, err := model.GenerateContent(context.Background(), human("look it up"),
@@ -227,7 +228,7 @@ func TestOpenAIBackendStreamedTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantAttrs(t, only(t, sr), map[string]any{
+	spantest.Want(t, spantest.Only(t, sr), map[string]any{
 		"llm.output_messages.0.message.tool_calls.0.tool_call.id":                 "call_1",
 		"llm.output_messages.0.message.tool_calls.0.tool_call.function.name":      "lookup",
 		"llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": `{"query":"langchaingo tracing"}`,
@@ -239,7 +240,7 @@ func TestOpenAIBackendErrors(t *testing.T) {
 		for _, streamed := range []bool{false, true} {
 			t.Run(fault.String()+map[bool]string{false: "", true: "/stream"}[streamed], func(t *testing.T) {
 				srv, llm := openAIModel(t)
-				tp, sr := recorder(t, false)
+				tp, sr := spantest.NewProvider(t)
 				model := langchaingo.WrapModel(llm, langchaingo.WithTracerProvider(tp))
 				srv.Enqueue(openaitest.Reply{Content: "one two three four", Fault: fault})
 				var opts []llms.CallOption
@@ -256,7 +257,7 @@ func TestOpenAIBackendErrors(t *testing.T) {
 					if err != nil {
 						t.Fatalf("langchaingo now reports mid-stream errors (%v): assert the error path here", err)
 					}
-					wantAttrs(t, sr.Ended()[0], map[string]any{"llm.output_messages.0.message.content": resp.Choices[0].Content})
+					spantest.Want(t, sr.Ended()[0], map[string]any{"llm.output_messages.0.message.content": resp.Choices[0].Content})
 					return
 				}
 				if err == nil {
@@ -284,9 +285,9 @@ func TestOpenAIBackendErrors(t *testing.T) {
 				if !exc {
 					t.Error("no exception event")
 				}
-				wantAttrs(t, llmSpan, map[string]any{"output.value": nil, "llm.token_count.total": nil})
+				spantest.Want(t, llmSpan, map[string]any{"output.value": nil, "llm.token_count.total": nil})
 				// A failed call captures nothing into the turn.
-				wantAttrs(t, root, map[string]any{"input.value": nil, "output.value": nil})
+				spantest.Want(t, root, map[string]any{"input.value": nil, "output.value": nil})
 			})
 		}
 	}
@@ -294,7 +295,7 @@ func TestOpenAIBackendErrors(t *testing.T) {
 
 // The error is the backend's own, unchanged.
 func TestErrorUnchanged(t *testing.T) {
-	tp, _ := recorder(t, false)
+	tp, _ := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(&fakeModel{err: errBoom}, langchaingo.WithTracerProvider(tp))
 	if _, err := model.GenerateContent(context.Background(), human("hi")); err != errBoom {
 		t.Errorf("err = %v, want errBoom itself", err)
@@ -317,15 +318,15 @@ func TestAnthropicStyleGenerationInfo(t *testing.T) {
 			FunctionCall: &llms.FunctionCall{Name: "get_weather", Arguments: `{"city":"Oslo"}`},
 		}}},
 	}}}}
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(m, langchaingo.WithTracerProvider(tp),
 		langchaingo.WithProvider("anthropic"), langchaingo.WithModelName("claude-sonnet-4"),
 		langchaingo.WithTraceConfig(sessiontrace.TraceConfig{EnableGenAISemconv: true}))
 	if _, err := model.GenerateContent(context.Background(), human("Weather in Oslo?")); err != nil {
 		t.Fatal(err)
 	}
-	s := only(t, sr)
-	wantAttrs(t, s, map[string]any{
+	s := spantest.Only(t, sr)
+	spantest.Want(t, s, map[string]any{
 		"llm.provider":   "anthropic",
 		"llm.system":     nil, // not detectable from a test type
 		"llm.model_name": "claude-sonnet-4",
@@ -344,7 +345,7 @@ func TestAnthropicStyleGenerationInfo(t *testing.T) {
 		"gen_ai.usage.input_tokens":                                               180,
 		"gen_ai.usage.output_tokens":                                              20,
 	})
-	if v := attrs(s)["gen_ai.response.finish_reasons"].AsStringSlice(); len(v) != 2 || v[0] != "tool_use" {
+	if v := spantest.Attrs(s)["gen_ai.response.finish_reasons"].AsStringSlice(); len(v) != 2 || v[0] != "tool_use" {
 		t.Errorf("finish reasons %v", v)
 	}
 }
@@ -371,18 +372,18 @@ func TestTokenCountShapes(t *testing.T) {
 		{"none", nil, map[string]any{"llm.token_count.prompt": nil}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tp, sr := recorder(t, false)
+			tp, sr := spantest.NewProvider(t)
 			model := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("ok", tc.info)}}, langchaingo.WithTracerProvider(tp))
 			if _, err := model.GenerateContent(context.Background(), human("hi")); err != nil {
 				t.Fatal(err)
 			}
-			wantAttrs(t, only(t, sr), tc.want)
+			spantest.Want(t, spantest.Only(t, sr), tc.want)
 		})
 	}
 }
 
 func TestInputMessageParts(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("a cat", nil)}},
 		langchaingo.WithTracerProvider(tp), langchaingo.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
 	png := []byte{0x89, 'P', 'N', 'G'}
@@ -401,7 +402,7 @@ func TestInputMessageParts(t *testing.T) {
 	if _, err := model.GenerateContent(context.Background(), msgs); err != nil {
 		t.Fatal(err)
 	}
-	wantAttrs(t, only(t, sr), map[string]any{
+	spantest.Want(t, spantest.Only(t, sr), map[string]any{
 		"llm.input_messages.0.message.role":                                       "user",
 		"llm.input_messages.0.message.content":                                    "hello",
 		"llm.input_messages.1.message.role":                                       "user",
@@ -445,16 +446,16 @@ func TestMasking(t *testing.T) {
 		}},
 		{"input text", sessiontrace.TraceConfig{HideInputText: true}, map[string]any{
 			"llm.input_messages.0.message.contents.0.message_content.text": "__REDACTED__",
-			"input.value":                           `{"messages":[{"role":"user","content":[{"type":"text","text":"__REDACTED__"},{"type":"image_url","image_url":{"url":"https://example.com/x.png"}},{"type":"image_url","image_url":{"url":"__REDACTED__"}}]}]}`,
+			"input.value":                           `{"messages":[{"content":[{"text":"__REDACTED__","type":"text"},{"type":"image_url","image_url":{"url":"https://example.com/x.png"}},{"type":"image_url","image_url":{"url":"__REDACTED__"}}],"role":"user"}]}`,
 			"llm.output_messages.0.message.content": "secret answer",
 		}},
 		{"output text", sessiontrace.TraceConfig{HideOutputText: true}, map[string]any{
 			"llm.output_messages.0.message.content": "__REDACTED__",
-			"output.value":                          `{"messages":[{"role":"assistant","content":"__REDACTED__"}]}`,
+			"output.value":                          `{"messages":[{"content":"__REDACTED__","role":"assistant"}]}`,
 		}},
 		{"images", sessiontrace.TraceConfig{HideInputImages: true}, map[string]any{
 			"llm.input_messages.0.message.contents.1.message_content.type": nil,
-			"input.value": `{"messages":[{"role":"user","content":[{"type":"text","text":"secret question"}]}]}`,
+			"input.value": `{"messages":[{"content":[{"type":"text","text":"secret question"},{"image_url":{"url":"__REDACTED__"},"type":"image_url"},{"image_url":{"url":"__REDACTED__"},"type":"image_url"}],"role":"user"}]}`,
 		}},
 		{"base64 length", sessiontrace.TraceConfig{Base64ImageMaxLength: 50000}, map[string]any{
 			"llm.input_messages.0.message.contents.2.message_content.image.image.url": "data:image/png;base64," + strings.Repeat("A", 40000),
@@ -468,14 +469,14 @@ func TestMasking(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tp, sr := recorder(t, false)
+			tp, sr := spantest.NewProvider(t)
 			model := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("secret answer", map[string]any{"PromptTokens": 3, "CompletionTokens": 2})}},
 				langchaingo.WithTracerProvider(tp), langchaingo.WithTraceConfig(tc.cfg))
 			ctx := sessiontrace.WithSession(context.Background(), "s1")
 			if _, err := model.GenerateContent(ctx, msgs, llms.WithTools([]llms.Tool{tool}), llms.WithTemperature(0.5)); err != nil {
 				t.Fatal(err)
 			}
-			wantAttrs(t, only(t, sr), tc.want)
+			spantest.Want(t, spantest.Only(t, sr), tc.want)
 		})
 	}
 }
@@ -483,7 +484,7 @@ func TestMasking(t *testing.T) {
 // The environment is read when the wrapper is made; code beats it.
 func TestMaskingFromEnvironment(t *testing.T) {
 	t.Setenv("OPENINFERENCE_HIDE_INPUTS", "true")
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	fromEnv := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("ok", nil)}}, langchaingo.WithTracerProvider(tp))
 	fromCode := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("ok", nil)}}, langchaingo.WithTracerProvider(tp),
 		langchaingo.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
@@ -491,12 +492,12 @@ func TestMaskingFromEnvironment(t *testing.T) {
 	_, _ = fromEnv.GenerateContent(ctx, human("hi"))
 	_, _ = fromCode.GenerateContent(ctx, human("hi"))
 	spans := sr.Ended()
-	wantAttrs(t, spans[0], map[string]any{"input.value": "__REDACTED__"})
-	wantAttrs(t, spans[1], map[string]any{"input.value": `{"messages":[{"role":"user","content":"hi"}]}`})
+	spantest.Want(t, spans[0], map[string]any{"input.value": "__REDACTED__"})
+	spantest.Want(t, spans[1], map[string]any{"input.value": `{"messages":[{"role":"user","content":"hi"}]}`})
 }
 
 func TestSuppression(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	m := &fakeModel{replies: []*llms.ContentResponse{textReply("ok", nil)}}
 	model := langchaingo.WrapModel(m, langchaingo.WithTracerProvider(tp))
 	ctx := sessiontrace.WithSuppression(context.Background())
@@ -512,12 +513,12 @@ func TestSuppression(t *testing.T) {
 		if s.Name() != "turn" {
 			t.Errorf("span %q under suppression", s.Name())
 		}
-		wantAttrs(t, s, map[string]any{"input.value": nil, "output.value": nil})
+		spantest.Want(t, s, map[string]any{"input.value": nil, "output.value": nil})
 	}
 }
 
 func TestTurnCapture(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	m := &fakeModel{replies: []*llms.ContentResponse{textReply("first answer", nil), textReply("final answer", nil)}}
 	model := langchaingo.WrapModel(m, langchaingo.WithTracerProvider(tp), langchaingo.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
 	ctx, turnSpan := sessiontrace.StartTurn(context.Background(), "turn", sessiontrace.WithTracerProvider(tp))
@@ -536,26 +537,26 @@ func TestTurnCapture(t *testing.T) {
 			t.Errorf("LLM span not under the turn")
 		}
 	}
-	wantAttrs(t, root, map[string]any{
+	spantest.Want(t, root, map[string]any{
 		"input.value": "What's up?", "input.mime_type": "text/plain",
 		"output.value": "final answer", "output.mime_type": "text/plain",
 	})
 
 	// WithoutTurnCapture leaves the turn alone.
-	tp2, sr2 := recorder(t, false)
+	tp2, sr2 := spantest.NewProvider(t)
 	quiet := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("x", nil)}}, langchaingo.WithTracerProvider(tp2), langchaingo.WithoutTurnCapture())
 	ctx, turnSpan = sessiontrace.StartTurn(context.Background(), "turn", sessiontrace.WithTracerProvider(tp2))
 	_, _ = quiet.GenerateContent(ctx, human("hi"))
 	turnSpan.End()
 	for _, s := range sr2.Ended() {
 		if s.Name() == "turn" {
-			wantAttrs(t, s, map[string]any{"input.value": nil, "output.value": nil})
+			spantest.Want(t, s, map[string]any{"input.value": nil, "output.value": nil})
 		}
 	}
 }
 
 func TestPanicEndsSpan(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(&fakeModel{panics: "kaboom"}, langchaingo.WithTracerProvider(tp))
 	func() {
 		defer func() {
@@ -565,14 +566,14 @@ func TestPanicEndsSpan(t *testing.T) {
 		}()
 		_, _ = model.GenerateContent(context.Background(), human("hi"))
 	}()
-	s := only(t, sr)
+	s := spantest.Only(t, sr)
 	if s.Status().Code != codes.Error || s.Status().Description != "panic: kaboom" {
 		t.Errorf("status %+v", s.Status())
 	}
 }
 
 func TestOddResponses(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	for _, resp := range []*llms.ContentResponse{nil, {}, {Choices: []*llms.ContentChoice{nil}}} {
 		model := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{resp}}, langchaingo.WithTracerProvider(tp))
 		got, err := model.GenerateContent(context.Background(), nil)
@@ -590,7 +591,7 @@ func TestOddResponses(t *testing.T) {
 // Wrapping twice does not nest two LLM spans for one call, and the options
 // reach the model as given.
 func TestRewrapAndOptionsUnchanged(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	m := &fakeModel{replies: []*llms.ContentResponse{textReply("ok", nil)}}
 	model := langchaingo.WrapModel(langchaingo.WrapModel(m), langchaingo.WithTracerProvider(tp))
 	md := map[string]any{"thread_id": "t-1", "openai:use_legacy_max_tokens": true}
@@ -599,7 +600,7 @@ func TestRewrapAndOptionsUnchanged(t *testing.T) {
 	if _, err := model.GenerateContent(context.Background(), human("hi"), opts...); err != nil {
 		t.Fatal(err)
 	}
-	only(t, sr)
+	spantest.Only(t, sr)
 	got := m.lastCall()
 	if len(got.Metadata) != 2 || got.Metadata["thread_id"] != "t-1" || len(got.StopWords) != 1 || got.StreamingFunc != nil {
 		t.Errorf("model got options %+v", got)

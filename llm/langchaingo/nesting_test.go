@@ -19,6 +19,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	"github.com/sessiontrace/sessiontrace/llm/langchaingo"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
@@ -64,7 +65,7 @@ func childOf(t *testing.T, child, parent sdktrace.ReadOnlySpan) {
 // for the tool, the executor runs it, the model answers.
 func TestAgentExecutorNesting(t *testing.T) {
 	srv, llm := openAIModel(t)
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	srv.Enqueue(
 		openaitest.Reply{ToolCalls: []goopenai.ToolCall{{ID: "call_1", Function: goopenai.FunctionCall{Name: "weather", Arguments: `{"__arg1":"Oslo"}`}}}},
 		openaitest.Reply{Content: "It is sunny in Oslo."},
@@ -101,18 +102,18 @@ func TestAgentExecutorNesting(t *testing.T) {
 		t.Error("tool ran before the model asked for it")
 	}
 	for _, s := range spans {
-		wantAttrs(t, s, map[string]any{"session.id": "s-agent"})
+		spantest.Want(t, s, map[string]any{"session.id": "s-agent"})
 		if s != root && s.Status().Code != codes.Ok {
 			t.Errorf("%s status %v", s.Name(), s.Status())
 		}
 	}
-	wantAttrs(t, agentSpan, map[string]any{
+	spantest.Want(t, agentSpan, map[string]any{
 		"openinference.span.kind": "AGENT",
 		"input.value":             `{"input":"Weather in Oslo?"}`,
 		"output.value":            `{"output":"It is sunny in Oslo."}`,
 		"output.mime_type":        "application/json",
 	})
-	wantAttrs(t, toolSpan, map[string]any{
+	spantest.Want(t, toolSpan, map[string]any{
 		"openinference.span.kind": "TOOL",
 		"tool.name":               "weather",
 		"tool.description":        "Current weather in a city.",
@@ -122,21 +123,21 @@ func TestAgentExecutorNesting(t *testing.T) {
 		"output.value":            "Sunny in Oslo",
 	})
 	// The agent's functions are recorded as tools of the LLM span.
-	wantAttrs(t, llmSpans[0], map[string]any{
+	spantest.Want(t, llmSpans[0], map[string]any{
 		"openinference.span.kind": "LLM",
 		"llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "weather",
 	})
-	if js := attrs(llmSpans[0])["llm.tools.0.tool.json_schema"].AsString(); !strings.Contains(js, `"name":"weather"`) {
+	if js := spantest.Attrs(llmSpans[0])["llm.tools.0.tool.json_schema"].AsString(); !strings.Contains(js, `"name":"weather"`) {
 		t.Errorf("tool schema %s", js)
 	}
 	// The turn shows the user's question and the agent's answer, not the
 	// agent's prompt.
-	wantAttrs(t, root, map[string]any{"input.value": "Weather in Oslo?", "output.value": "It is sunny in Oslo."})
+	spantest.Want(t, root, map[string]any{"input.value": "Weather in Oslo?", "output.value": "It is sunny in Oslo."})
 }
 
 // A one-shot (ReAct) agent over a scripted hand-written model.
 func TestOneShotAgentNesting(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	m := &fakeModel{replies: []*llms.ContentResponse{
 		textReply("Thought: I should check.\nAction: weather\nAction Input: Oslo", nil),
 		textReply("Thought: I know.\nFinal Answer: Sunny.", nil),
@@ -159,7 +160,7 @@ func TestOneShotAgentNesting(t *testing.T) {
 }
 
 func TestLLMChainNesting(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	m := &fakeModel{replies: []*llms.ContentResponse{textReply("Bonjour", nil)}}
 	model := langchaingo.WrapModel(m, langchaingo.WithTracerProvider(tp), langchaingo.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
 	prompt := prompts.NewPromptTemplate("Translate to French: {{.text}}", []string{"text"})
@@ -176,23 +177,23 @@ func TestLLMChainNesting(t *testing.T) {
 	llmSpan := byName(t, spans, "GenerateContent")[0]
 	childOf(t, llmSpan, chainSpan)
 	childOf(t, chainSpan, byName(t, spans, "turn")[0])
-	wantAttrs(t, chainSpan, map[string]any{
+	spantest.Want(t, chainSpan, map[string]any{
 		"openinference.span.kind":      "CHAIN",
 		"input.value":                  `{"text":"Hello"}`,
 		"input.mime_type":              "application/json",
 		"output.value":                 `{"text":"Bonjour"}`,
 		"llm.prompt_template.template": nil, // set for the spans below it
 	})
-	wantAttrs(t, llmSpan, map[string]any{
+	spantest.Want(t, llmSpan, map[string]any{
 		"llm.input_messages.0.message.content": "Translate to French: Hello",
 		"llm.prompt_template.template":         "Translate to French: {{.text}}",
 		"llm.prompt_template.variables":        `{"text":"Hello"}`,
 	})
-	wantAttrs(t, byName(t, spans, "turn")[0], map[string]any{"input.value": "Hello", "output.value": "Bonjour"})
+	spantest.Want(t, byName(t, spans, "turn")[0], map[string]any{"input.value": "Hello", "output.value": "Bonjour"})
 }
 
 func TestChainError(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(&fakeModel{err: errBoom}, langchaingo.WithTracerProvider(tp))
 	chain := langchaingo.WrapChain(chains.NewLLMChain(model, prompts.NewPromptTemplate("{{.q}}", []string{"q"})), langchaingo.WithTracerProvider(tp))
 	ctx, turnSpan := sessiontrace.StartTurn(context.Background(), "turn", sessiontrace.WithTracerProvider(tp))
@@ -206,10 +207,10 @@ func TestChainError(t *testing.T) {
 		if s.Status().Code != codes.Error {
 			t.Errorf("%s status %v", name, s.Status())
 		}
-		wantAttrs(t, s, map[string]any{"output.value": nil})
+		spantest.Want(t, s, map[string]any{"output.value": nil})
 	}
 	// The question was asked even though the answer failed.
-	wantAttrs(t, byName(t, sr.Ended(), "turn")[0], map[string]any{"input.value": "hi", "output.value": nil})
+	spantest.Want(t, byName(t, sr.Ended(), "turn")[0], map[string]any{"input.value": "hi", "output.value": nil})
 }
 
 // The wrapped chain keeps its memory and callbacks working.
@@ -240,7 +241,7 @@ func (r staticRetriever) GetRelevantDocuments(context.Context, string) ([]schema
 }
 
 func TestRetriever(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	r := langchaingo.WrapRetriever(staticRetriever{
 		{PageContent: "Oslo is the capital of Norway.", Score: 0.9, Metadata: map[string]any{"source": "wiki"}},
 		{PageContent: "Bergen is rainy."},
@@ -253,7 +254,7 @@ func TestRetriever(t *testing.T) {
 	}
 	s := byName(t, sr.Ended(), "GetRelevantDocuments")[0]
 	childOf(t, s, byName(t, sr.Ended(), "parent")[0])
-	wantAttrs(t, s, map[string]any{
+	spantest.Want(t, s, map[string]any{
 		"openinference.span.kind":                 "RETRIEVER",
 		"input.value":                             "capital of Norway",
 		"input.mime_type":                         "text/plain",
@@ -267,22 +268,22 @@ func TestRetriever(t *testing.T) {
 	})
 
 	// Errors and masking.
-	tp2, sr2 := recorder(t, false)
+	tp2, sr2 := spantest.NewProvider(t)
 	failing := langchaingo.WrapRetriever(staticRetriever(nil), langchaingo.WithTracerProvider(tp2), langchaingo.WithTraceConfig(sessiontrace.TraceConfig{HideInputs: true}))
 	if _, err := failing.GetRelevantDocuments(context.Background(), "secret"); err != errBoom {
 		t.Errorf("err %v", err)
 	}
-	s = only(t, sr2)
+	s = spantest.Only(t, sr2)
 	if s.Status().Code != codes.Error {
 		t.Errorf("status %v", s.Status())
 	}
-	wantAttrs(t, s, map[string]any{"input.value": "__REDACTED__"})
+	spantest.Want(t, s, map[string]any{"input.value": "__REDACTED__"})
 }
 
 // A retrieval QA chain over a wrapped retriever and model gives
 // CHAIN → RETRIEVER and CHAIN → … → LLM.
 func TestRetrievalQANesting(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("Oslo.", nil)}}, langchaingo.WithTracerProvider(tp))
 	r := langchaingo.WrapRetriever(staticRetriever{{PageContent: "Oslo is the capital of Norway."}}, langchaingo.WithTracerProvider(tp))
 	qa := langchaingo.WrapChain(chains.NewRetrievalQAFromLLM(model, r), langchaingo.WithTracerProvider(tp))
@@ -321,7 +322,7 @@ func (f fakeEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32, e
 }
 
 func TestEmbedder(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	e := langchaingo.WrapEmbedder(fakeEmbedder{}, langchaingo.WithTracerProvider(tp), langchaingo.WithModelName("text-embedding-3-small"),
 		langchaingo.WithProvider("openai"), langchaingo.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
 	ctx := sessiontrace.WithSession(context.Background(), "s-e")
@@ -333,48 +334,48 @@ func TestEmbedder(t *testing.T) {
 	}
 	docs, query := byName(t, sr.Ended(), "EmbedDocuments")[0], byName(t, sr.Ended(), "EmbedQuery")[0]
 	for _, s := range []sdktrace.ReadOnlySpan{docs, query} {
-		wantAttrs(t, s, map[string]any{
+		spantest.Want(t, s, map[string]any{
 			"openinference.span.kind": "EMBEDDING",
 			"embedding.model_name":    "text-embedding-3-small",
 			"llm.provider":            "openai",
 			"session.id":              "s-e",
 		})
 	}
-	wantAttrs(t, docs, map[string]any{
+	spantest.Want(t, docs, map[string]any{
 		"embedding.embeddings.0.embedding.text": "ab",
 		"embedding.embeddings.1.embedding.text": "abcd",
 	})
-	if v := attrs(docs)["embedding.embeddings.1.embedding.vector"].AsFloat64Slice(); len(v) != 2 || v[0] != 4 {
+	if v := spantest.Attrs(docs)["embedding.embeddings.1.embedding.vector"].AsFloat64Slice(); len(v) != 2 || v[0] != 4 {
 		t.Errorf("vector %v", v)
 	}
-	wantAttrs(t, query, map[string]any{"embedding.embeddings.0.embedding.text": "abc"})
+	spantest.Want(t, query, map[string]any{"embedding.embeddings.0.embedding.text": "abc"})
 
-	tp2, sr2 := recorder(t, false)
+	tp2, sr2 := spantest.NewProvider(t)
 	hidden := langchaingo.WrapEmbedder(fakeEmbedder{}, langchaingo.WithTracerProvider(tp2),
 		langchaingo.WithTraceConfig(sessiontrace.TraceConfig{HideEmbeddingsText: true, HideEmbeddingVectors: true}))
 	_, _ = hidden.EmbedQuery(context.Background(), "secret")
-	wantAttrs(t, only(t, sr2), map[string]any{
+	spantest.Want(t, spantest.Only(t, sr2), map[string]any{
 		"embedding.embeddings.0.embedding.text":   "__REDACTED__",
 		"embedding.embeddings.0.embedding.vector": "__REDACTED__",
 		"embedding.model_name":                    nil,
 	})
 
-	tp3, sr3 := recorder(t, false)
+	tp3, sr3 := spantest.NewProvider(t)
 	failing := langchaingo.WrapEmbedder(fakeEmbedder{err: errBoom}, langchaingo.WithTracerProvider(tp3))
 	if _, err := failing.EmbedDocuments(context.Background(), []string{"x"}); err != errBoom {
 		t.Errorf("err %v", err)
 	}
-	s := only(t, sr3)
+	s := spantest.Only(t, sr3)
 	if s.Status().Code != codes.Error {
 		t.Errorf("status %v", s.Status())
 	}
-	wantAttrs(t, s, map[string]any{"embedding.embeddings.0.embedding.text": "x", "embedding.embeddings.0.embedding.vector": nil})
+	spantest.Want(t, s, map[string]any{"embedding.embeddings.0.embedding.text": "x", "embedding.embeddings.0.embedding.vector": nil})
 }
 
 // langchaingo's own embedder over the OpenAI backend and the fake server.
 func TestEmbedderOpenAIBackend(t *testing.T) {
 	_, llm := openAIModel(t)
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	inner, err := embeddings.NewEmbedder(llm)
 	if err != nil {
 		t.Fatal(err)
@@ -384,13 +385,13 @@ func TestEmbedderOpenAIBackend(t *testing.T) {
 	if err != nil || len(vs) != 2 {
 		t.Fatalf("vectors %d err %v", len(vs), err)
 	}
-	if v := attrs(only(t, sr))["embedding.embeddings.1.embedding.vector"].AsFloat64Slice(); len(v) != len(vs[1]) {
+	if v := spantest.Attrs(spantest.Only(t, sr))["embedding.embeddings.1.embedding.vector"].AsFloat64Slice(); len(v) != len(vs[1]) {
 		t.Errorf("recorded %d dims, got %d", len(v), len(vs[1]))
 	}
 }
 
 func TestToolErrorsAndMasking(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	tool := langchaingo.WrapTool(weatherTool{err: errBoom}, langchaingo.WithTracerProvider(tp),
 		langchaingo.WithTraceConfig(sessiontrace.TraceConfig{HideInputs: true, HideOutputs: true}))
 	if tool.Name() != "weather" || tool.Description() != "Current weather in a city." {
@@ -399,24 +400,24 @@ func TestToolErrorsAndMasking(t *testing.T) {
 	if _, err := tool.Call(context.Background(), "Oslo"); err != errBoom {
 		t.Errorf("err %v", err)
 	}
-	s := only(t, sr)
+	s := spantest.Only(t, sr)
 	if s.Status().Code != codes.Error {
 		t.Errorf("status %v", s.Status())
 	}
-	wantAttrs(t, s, map[string]any{"input.value": "__REDACTED__", "output.value": nil, "tool.name": "weather"})
+	spantest.Want(t, s, map[string]any{"input.value": "__REDACTED__", "output.value": nil, "tool.name": "weather"})
 
-	tp2, sr2 := recorder(t, false)
+	tp2, sr2 := spantest.NewProvider(t)
 	calc := langchaingo.WrapTool(tools.Calculator{}, langchaingo.WithTracerProvider(tp2), langchaingo.WithTraceConfig(sessiontrace.TraceConfig{HideOutputs: true}))
 	if out, err := calc.Call(context.Background(), "3*27"); err != nil || out != "81" {
 		t.Fatalf("out %q err %v", out, err)
 	}
-	wantAttrs(t, only(t, sr2), map[string]any{
+	spantest.Want(t, spantest.Only(t, sr2), map[string]any{
 		"output.value": "__REDACTED__", "input.value": "3*27", "tool.parameters": nil, "tool.name": "calculator",
 	})
 }
 
 func TestSuppressionAllWrappers(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	o := langchaingo.WithTracerProvider(tp)
 	ctx := sessiontrace.WithSuppression(context.Background())
 	model := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("ok", nil)}}, o)
@@ -442,16 +443,52 @@ func TestSuppressionAllWrappers(t *testing.T) {
 // time of the call.
 func TestGlobalTracerProvider(t *testing.T) {
 	model := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("ok", nil)}})
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	restore := setGlobal(tp)
 	defer restore()
 	_, _ = model.GenerateContent(context.Background(), human("hi"))
-	only(t, sr)
+	spantest.Only(t, sr)
+}
+
+// Without WithTracerProvider, every wrapper called under a span records
+// into that span's provider, not the global one, as otelhttp does.
+func TestTracerProviderFromContext(t *testing.T) {
+	global, globalRec := spantest.NewProvider(t)
+	defer setGlobal(global)()
+	tp, sr := spantest.NewProvider(t)
+	ctx, parent := tp.Tracer("test").Start(context.Background(), "parent")
+
+	model := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("ok", nil)}})
+	if _, err := model.GenerateContent(ctx, human("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := langchaingo.WrapTool(weatherTool{}).Call(ctx, "Oslo"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := langchaingo.WrapEmbedder(fakeEmbedder{}).EmbedQuery(ctx, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := langchaingo.WrapRetriever(staticRetriever{}).GetRelevantDocuments(ctx, "q"); err != nil {
+		t.Fatal(err)
+	}
+	parent.End()
+	if n := len(globalRec.Ended()); n != 0 {
+		t.Errorf("%d spans went to the global provider", n)
+	}
+	spans := sr.Ended()
+	if len(spans) != 5 {
+		t.Fatalf("spans %v", spantest.Names(spans))
+	}
+	for _, s := range spans[:4] {
+		if s.Parent().SpanID() != parent.SpanContext().SpanID() || s.InstrumentationScope().Name != langchaingo.ScopeName {
+			t.Errorf("%s: parent %v scope %s", s.Name(), s.Parent().SpanID(), s.InstrumentationScope().Name)
+		}
+	}
 }
 
 // Wrapping nothing gives wrappers that fail with an error, never a panic.
 func TestNilWrapped(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	o := langchaingo.WithTracerProvider(tp)
 	ctx := context.Background()
 	if _, err := langchaingo.WrapModel(nil, o).Call(ctx, "hi"); err == nil {
@@ -484,7 +521,7 @@ func TestNilWrapped(t *testing.T) {
 // A conversation chain's memory fills "history"; the turn still shows what
 // the user said, not the whole prompt.
 func TestConversationChainTurn(t *testing.T) {
-	tp, sr := recorder(t, false)
+	tp, sr := spantest.NewProvider(t)
 	model := langchaingo.WrapModel(&fakeModel{replies: []*llms.ContentResponse{textReply("Hi Ana!", nil), textReply("Your name is Ana.", nil)}}, langchaingo.WithTracerProvider(tp))
 	chain := langchaingo.WrapChain(chains.NewConversation(model, memory.NewConversationBuffer()), langchaingo.WithTracerProvider(tp))
 	for _, q := range []string{"I am Ana.", "What is my name?"} {
@@ -495,9 +532,9 @@ func TestConversationChainTurn(t *testing.T) {
 		turnSpan.End()
 	}
 	turns := byName(t, sr.Ended(), "turn")
-	wantAttrs(t, turns[1], map[string]any{"input.value": "What is my name?", "output.value": "Your name is Ana."})
+	spantest.Want(t, turns[1], map[string]any{"input.value": "What is my name?", "output.value": "Your name is Ana."})
 	llm := byName(t, sr.Ended(), "GenerateContent")[1]
-	if in := attrs(llm)["llm.input_messages.0.message.content"].AsString(); !strings.Contains(in, "Human: I am Ana.\nAI: Hi Ana!") {
+	if in := spantest.Attrs(llm)["llm.input_messages.0.message.content"].AsString(); !strings.Contains(in, "Human: I am Ana.\nAI: Hi Ana!") {
 		t.Errorf("the model did not get the history: %q", in)
 	}
 }

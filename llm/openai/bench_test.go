@@ -15,9 +15,11 @@ import (
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
 
-// The benchmarks compare go-openai's own client ("bare") with the wrapped
-// one ("wrapped"), both against openaitest on loopback, with a real SDK
-// TracerProvider that samples every span. Run them side by side:
+// The benchmarks compare go-openai's own client ("bare") with the traced
+// ones: "wire", made by NewClientWithConfig, which records the bodies as
+// they went over the wire, and "wrapped", made by Wrap, which encodes
+// go-openai's types. All run against openaitest on loopback, with a real
+// SDK TracerProvider that samples every span. Run them side by side:
 //
 //	go test -run '^$' -bench 'ChatCompletion' -benchtime 2000x ./llm/openai/
 //
@@ -40,6 +42,13 @@ func benchProvider(b *testing.B) *sdktrace.TracerProvider {
 	)
 	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	return tp
+}
+
+// benchClients returns go-openai's client of srv and the two traced ones.
+func benchClients(b *testing.B, srv *openaitest.Server) (bare *openai.Client, wire, wrapped *oiopenai.Client) {
+	opts := []oiopenai.Option{oiopenai.WithTracerProvider(benchProvider(b)),
+		oiopenai.WithTraceConfig(sessiontrace.DefaultTraceConfig())}
+	return srv.Client(), oiopenai.NewClientWithConfig(srv.ClientConfig(), opts...), oiopenai.Wrap(srv.Client(), opts...)
 }
 
 // conversation is a 20-message chat: a system prompt and nine and a half
@@ -69,9 +78,7 @@ func BenchmarkChatCompletion(b *testing.B) {
 	b.Cleanup(srv.Close)
 	req := openai.ChatCompletionRequest{Model: "gpt-4o-mini", Messages: conversation(), Temperature: 0.2}
 	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
-	bare := srv.Client()
-	wrapped := oiopenai.Wrap(srv.Client(), oiopenai.WithTracerProvider(benchProvider(b)),
-		oiopenai.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
+	bare, wire, wrapped := benchClients(b, srv)
 
 	run := func(b *testing.B, call func() (openai.ChatCompletionResponse, error)) {
 		b.ReportAllocs()
@@ -83,6 +90,9 @@ func BenchmarkChatCompletion(b *testing.B) {
 	}
 	b.Run("bare", func(b *testing.B) {
 		run(b, func() (openai.ChatCompletionResponse, error) { return bare.CreateChatCompletion(ctx, req) })
+	})
+	b.Run("wire", func(b *testing.B) {
+		run(b, func() (openai.ChatCompletionResponse, error) { return wire.CreateChatCompletion(ctx, req) })
 	})
 	b.Run("wrapped", func(b *testing.B) {
 		run(b, func() (openai.ChatCompletionResponse, error) { return wrapped.CreateChatCompletion(ctx, req) })
@@ -102,9 +112,7 @@ func BenchmarkChatCompletionStream(b *testing.B) {
 		StreamOptions: &openai.StreamOptions{IncludeUsage: true},
 	}
 	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
-	bare := srv.Client()
-	wrapped := oiopenai.Wrap(srv.Client(), oiopenai.WithTracerProvider(benchProvider(b)),
-		oiopenai.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
+	bare, wire, wrapped := benchClients(b, srv)
 
 	type stream interface {
 		Recv() (openai.ChatCompletionStreamResponse, error)
@@ -136,6 +144,9 @@ func BenchmarkChatCompletionStream(b *testing.B) {
 	}
 	b.Run("bare", func(b *testing.B) {
 		run(b, func() (stream, error) { return bare.CreateChatCompletionStream(ctx, req) })
+	})
+	b.Run("wire", func(b *testing.B) {
+		run(b, func() (stream, error) { return wire.CreateChatCompletionStream(ctx, req) })
 	})
 	b.Run("wrapped", func(b *testing.B) {
 		run(b, func() (stream, error) { return wrapped.CreateChatCompletionStream(ctx, req) })

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
 
@@ -89,9 +90,9 @@ func TestChatCompletion(t *testing.T) {
 	if s.Status().Code != codes.Ok {
 		t.Errorf("status %v", s.Status())
 	}
-	got := attrs(s)
+	got := spantest.Attrs(s)
 	const in = "llm.input_messages."
-	wantAttrs(t, got, map[string]any{
+	spantest.Want(t, s, map[string]any{
 		"openinference.span.kind": "LLM",
 		"llm.system":              "openai",
 		"llm.provider":            "openai",
@@ -139,7 +140,7 @@ func TestChatCompletion(t *testing.T) {
 		"gen_ai.operation.name":                        nil, // off by default
 	})
 
-	if !sameJSON(t, got["llm.tools.0.tool.json_schema"].AsString(), mustJSON(weatherTool)) {
+	if !spantest.SameJSON(t, got["llm.tools.0.tool.json_schema"].AsString(), mustJSON(weatherTool)) {
 		t.Errorf("tool schema %s", got["llm.tools.0.tool.json_schema"].AsString())
 	}
 
@@ -165,10 +166,10 @@ func TestChatCompletion(t *testing.T) {
 	}
 	img := want["messages"].([]any)[1].(map[string]any)["content"].([]any)[2].(map[string]any)["image_url"].(map[string]any)
 	img["url"] = "__REDACTED__"
-	if !sameJSON(t, got["input.value"].AsString(), mustJSON(want)) {
+	if !spantest.SameJSON(t, got["input.value"].AsString(), mustJSON(want)) {
 		t.Errorf("input.value\n got %s\nwant %s", got["input.value"].AsString(), mustJSON(want))
 	}
-	if !sameJSON(t, got["output.value"].AsString(), mustJSON(resp)) {
+	if !spantest.SameJSON(t, got["output.value"].AsString(), mustJSON(resp)) {
 		t.Errorf("output.value %s", got["output.value"].AsString())
 	}
 }
@@ -202,8 +203,9 @@ func TestChatInputValueIsRequestBody(t *testing.T) {
 			if _, err := h.client.CreateChatCompletion(context.Background(), req); err != nil {
 				t.Fatal(err)
 			}
-			got := attrs(h.only(t))["input.value"].AsString()
-			if sent := string(h.srv.Requests()[0].Body); !sameJSON(t, got, sent) {
+			gotSpan := h.only(t)
+			got := spantest.Attrs(gotSpan)["input.value"].AsString()
+			if sent := string(h.srv.Requests()[0].Body); !spantest.SameJSON(t, got, sent) {
 				t.Errorf("input.value\n got %s\nsent %s", got, sent)
 			}
 		})
@@ -222,7 +224,7 @@ func TestChatToolCallAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	const out = "llm.output_messages.0.message."
-	wantAttrs(t, attrs(h.only(t)), map[string]any{
+	spantest.Want(t, h.only(t), map[string]any{
 		out + "role":                                      "assistant",
 		out + "content":                                   nil,
 		out + "tool_calls.0.tool_call.id":                 "call_a",
@@ -249,13 +251,13 @@ func TestChatUsageWithoutDetails(t *testing.T) {
 		}
 	}
 	spans := h.rec.Ended()
-	wantAttrs(t, attrs(spans[0]), map[string]any{
+	spantest.Want(t, spans[0], map[string]any{
 		"llm.token_count.prompt":                       5,
 		"llm.token_count.total":                        6,
 		"llm.token_count.prompt_details.cache_read":    nil,
 		"llm.token_count.completion_details.reasoning": nil,
 	})
-	wantAttrs(t, attrs(spans[1]), map[string]any{
+	spantest.Want(t, spans[1], map[string]any{
 		"llm.token_count.prompt": nil,
 		"llm.token_count.total":  nil,
 	})
@@ -273,8 +275,9 @@ func TestChatGenAISemconv(t *testing.T) {
 	if _, err := h.client.CreateChatCompletion(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	got := attrs(h.only(t))
-	wantAttrs(t, got, map[string]any{
+	gotSpan := h.only(t)
+	got := spantest.Attrs(gotSpan)
+	spantest.Want(t, gotSpan, map[string]any{
 		"gen_ai.operation.name":          "chat",
 		"gen_ai.provider.name":           "openai",
 		"gen_ai.request.model":           "gpt-4o",

@@ -2,14 +2,13 @@ package openai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"sync"
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
@@ -33,14 +32,19 @@ type Client struct {
 	*openai.Client
 
 	cfg config
+	// wire is set when the client sends through a wireRecorder (NewClient,
+	// NewClientWithConfig): the spans record the bodies as they were sent.
+	wire bool
 	// llmStart and embStart are the attributes every LLM or EMBEDDING span
 	// starts with, built once.
 	llmStart, embStart []attribute.KeyValue
 }
 
 // Wrap returns a Client that traces the calls of c. Wrap cannot see how c
-// was configured, so llm.provider is "openai" unless WithProvider says
-// otherwise; use NewClientWithConfig to have Azure detected. A nil c is
+// was configured: llm.provider is "openai" unless WithProvider says
+// otherwise, and input.value and output.value are encoding/json of
+// go-openai's request and response, not the bodies that went over the wire
+// (NewClientWithConfig records those, and detects Azure). A nil c is
 // replaced by a client with openai.DefaultConfig(""), which has no API key:
 // its calls fail (and are traced as failures) instead of panicking.
 func Wrap(c *openai.Client, opts ...Option) *Client {
@@ -50,8 +54,22 @@ func Wrap(c *openai.Client, opts ...Option) *Client {
 	return newClient(c, newConfig(opts))
 }
 
-// NewClientWithConfig makes a go-openai client from cfg and wraps it. An
-// Azure configuration (APIType openai.APITypeAzure, APITypeAzureAD or
+// NewClient is NewClientWithConfig(openai.DefaultConfig(authToken), opts...):
+// a client of the OpenAI API whose spans record the request and response
+// bodies as they went over the wire. An empty authToken gives a client
+// whose calls fail, as go-openai's would.
+func NewClient(authToken string, opts ...Option) *Client {
+	return NewClientWithConfig(openai.DefaultConfig(authToken), opts...)
+}
+
+// NewClientWithConfig makes a go-openai client from cfg and wraps it. The
+// client sends through cfg.HTTPClient as go-openai would (a nil one means a
+// plain http.Client), but through a recorder in front of it, so that
+// input.value and output.value are the request and response bodies byte
+// for byte, fields go-openai's types do not know included. Requests of
+// methods that are not traced pass the recorder untouched.
+//
+// An Azure configuration (APIType openai.APITypeAzure, APITypeAzureAD or
 // APITypeCloudflareAzure) sets llm.provider to "azure" and
 // openai.APITypeAnthropic sets "anthropic", unless WithProvider is given.
 func NewClientWithConfig(cfg openai.ClientConfig, opts ...Option) *Client {
@@ -64,83 +82,46 @@ func NewClientWithConfig(cfg openai.ClientConfig, opts ...Option) *Client {
 			c.provider = semconv.LLMProviderAnthropic
 		}
 	}
-	return newClient(openai.NewClientWithConfig(cfg), c)
+	cfg.HTTPClient = newWireRecorder(cfg.HTTPClient)
+	client := newClient(openai.NewClientWithConfig(cfg), c)
+	client.wire = true
+	return client
 }
 
 func newClient(oc *openai.Client, cfg config) *Client {
-	static := func(kind string) []attribute.KeyValue {
-		return []attribute.KeyValue{
-			attribute.String(semconv.OpenInferenceSpanKind, kind),
-			attribute.String(semconv.LLMSystem, semconv.LLMSystemOpenAI),
-			attribute.String(semconv.LLMProvider, cfg.provider),
-		}
-	}
-	return &Client{
-		Client:   oc,
-		cfg:      cfg,
-		llmStart: static(semconv.SpanKindLLM),
-		embStart: static(semconv.SpanKindEmbedding),
-	}
+	c := &Client{Client: oc, cfg: cfg}
+	llm, emb := c.newCall(semconv.SpanKindLLM), c.newCall(semconv.SpanKindEmbedding)
+	c.llmStart, c.embStart = llm.StartAttributes(), emb.StartAttributes()
+	return c
 }
 
-// start starts a client span carrying the static attributes and those of
-// the context.
+// newCall returns the description of a call of the given span kind, with
+// what every call of c shares.
+func (c *Client) newCall(kind string) oiattr.Call {
+	return oiattr.Call{Kind: kind, System: semconv.LLMSystemOpenAI, Provider: c.cfg.provider}
+}
+
+// start starts a client span carrying the start attributes and those of the
+// context.
 func (c *Client) start(ctx context.Context, name string, static []attribute.KeyValue) (context.Context, trace.Span) {
-	opts := [3]trace.SpanStartOption{
-		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(static...),
-	}
-	n := 2
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(static...)}
 	if ca := sessiontrace.ContextAttributes(ctx); len(ca) > 0 {
-		opts[n] = trace.WithAttributes(ca...)
-		n++
+		opts = append(opts, trace.WithAttributes(ca...))
 	}
-	return c.cfg.getTracer().Start(ctx, name, opts[:n]...)
+	return c.cfg.tracerFor(ctx).Start(ctx, name, opts...)
 }
 
-// attrPool recycles the attribute slices of ended spans. SetAttributes
-// copies what it is given, so a slice is free again once the span has it;
-// a 20-message chat span needs about 4 KiB of them.
-var attrPool sync.Pool // of *[]attribute.KeyValue
-
-// newAttrs returns an empty slice with room for n attributes.
-func newAttrs(n int) []attribute.KeyValue {
-	if p, ok := attrPool.Get().(*[]attribute.KeyValue); ok && cap(*p) >= n {
-		return (*p)[:0]
+// end sets the attributes of call on span and ends it: status OK when err
+// is nil, else status ERROR with an exception event for err and the HTTP
+// status code when the error carries one.
+func (c *Client) end(span trace.Span, call *oiattr.Call, err error) {
+	call.StatusCode = httpStatusCode(err)
+	span.SetAttributes(call.Attributes(c.cfg.trace)...)
+	if err != nil {
+		oiattr.RecordError(span, err)
+	} else {
+		span.SetStatus(codes.Ok, "")
 	}
-	return make([]attribute.KeyValue, 0, n)
-}
-
-// freeAttrs gives attrs, just handed to span.SetAttributes, back to the
-// pool, without the strings it holds. Only the OpenTelemetry SDK's spans are
-// known to copy what SetAttributes gets; another implementation may keep
-// the slice, so its slices are left to the garbage collector.
-func freeAttrs(span trace.Span, attrs []attribute.KeyValue) {
-	if _, sdk := span.(sdktrace.ReadWriteSpan); !sdk || cap(attrs) > 1024 {
-		return
-	}
-	clear(attrs)
-	attrs = attrs[:0]
-	attrPool.Put(&attrs)
-}
-
-// succeed sets attrs and status OK, and ends the span.
-func succeed(span trace.Span, attrs []attribute.KeyValue) {
-	span.SetAttributes(attrs...)
-	freeAttrs(span, attrs)
-	span.SetStatus(codes.Ok, "")
-	span.End()
-}
-
-// fail records err on the span (status ERROR, exception event, and the HTTP
-// status code when the error carries one) beside attrs, and ends it.
-func fail(span trace.Span, attrs []attribute.KeyValue, err error) {
-	if code := httpStatusCode(err); code > 0 {
-		attrs = append(attrs, attribute.Int(oiattr.HTTPResponseStatusCode, code))
-	}
-	span.SetAttributes(attrs...)
-	freeAttrs(span, attrs)
-	oiattr.RecordError(span, err)
 	span.End()
 }
 
@@ -159,10 +140,53 @@ func httpStatusCode(err error) int {
 	return 0
 }
 
-// captureTurn gives the turn bound in ctx the user's last message and the
-// assistant's answer of a successful chat call.
-func (c *Client) captureTurn(ctx context.Context, userText, assistantText string) {
-	c.capture(c.turnOf(ctx), userText, assistantText)
+// requestBody returns input.value of a call: the body the wire recorder
+// saw, or, when it saw none (a client given to Wrap, or a call go-openai
+// refused before sending), encode() — encoding/json of the request as
+// go-openai sends it. Nothing is encoded for a body that is redacted anyway.
+func (c *Client) requestBody(x *exchange, b oiattr.Body, encode func() string) string {
+	if x != nil && x.sent {
+		return x.request
+	}
+	if c.cfg.trace.HidesInputBody(b) {
+		return ""
+	}
+	return encode()
+}
+
+// responseBody is requestBody for output.value and the response v.
+func (c *Client) responseBody(x *exchange, b oiattr.Body, v any) string {
+	if x != nil && x.received {
+		return x.response
+	}
+	if c.cfg.trace.HidesOutputBody(b) {
+		return ""
+	}
+	return encodeJSON(v)
+}
+
+// encodeJSON is json.Marshal as go-openai encodes its requests, or "" for
+// a value it cannot encode (go-openai then fails the call too).
+func encodeJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// captureTurn gives the turn bound in ctx the text of the last user message
+// of in and of the first answer of out, from a successful chat call.
+func (c *Client) captureTurn(ctx context.Context, in, out []oiattr.Message) {
+	t := c.turnOf(ctx)
+	if t == nil {
+		return
+	}
+	var answer string
+	if len(out) > 0 {
+		answer = out[0].Text()
+	}
+	t.Capture(oiattr.TurnInput(oiattr.LastUserText(in), c.cfg.trace), oiattr.TurnOutput(answer, c.cfg.trace))
 }
 
 // turnOf returns the turn that calls made in ctx report to, or nil.
@@ -171,18 +195,4 @@ func (c *Client) turnOf(ctx context.Context) *turn.State {
 		return nil
 	}
 	return turn.FromContext(ctx)
-}
-
-func (c *Client) capture(t *turn.State, userText, assistantText string) {
-	if t != nil {
-		t.Capture(oiattr.TurnInput(userText, c.cfg.trace), oiattr.TurnOutput(assistantText, c.cfg.trace))
-	}
-}
-
-// modelName is the response's model, else the request's.
-func modelName(resp, req string) string {
-	if resp != "" {
-		return resp
-	}
-	return req
 }

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
@@ -64,7 +65,7 @@ func TestSuppressed(t *testing.T) {
 		if sp.Name() != "turn" {
 			t.Errorf("span %q under suppression", sp.Name())
 		}
-		if _, ok := attrs(sp)["input.value"]; ok {
+		if _, ok := spantest.Attrs(sp)["input.value"]; ok {
 			t.Error("a suppressed call captured the turn")
 		}
 	}
@@ -100,7 +101,7 @@ func TestTurnCapture(t *testing.T) {
 			t.Errorf("%s is not a child of the turn", sp.Name())
 		}
 	}
-	wantAttrs(t, attrs(ts), map[string]any{
+	spantest.Want(t, ts, map[string]any{
 		"input.value":      "What is the weather?",
 		"input.mime_type":  "text/plain",
 		"output.value":     "Tool result: sunny",
@@ -120,7 +121,7 @@ func TestTurnCapture(t *testing.T) {
 	turn.End()
 	for _, sp := range h2.rec.Ended() {
 		if sp.Name() == "turn" {
-			wantAttrs(t, attrs(sp), map[string]any{"input.value": redacted, "output.value": "chosen by the app"})
+			spantest.Want(t, sp, map[string]any{"input.value": redacted, "output.value": "chosen by the app"})
 		}
 	}
 }
@@ -182,13 +183,13 @@ func TestInsideHTTPRequest(t *testing.T) {
 	if llm.Parent().SpanID() != server.SpanContext().SpanID() || llm.SpanContext().TraceID() != server.SpanContext().TraceID() {
 		t.Error("the LLM span is not a child of the server span")
 	}
-	wantAttrs(t, attrs(server), map[string]any{
+	spantest.Want(t, server, map[string]any{
 		"input.value":      "Hello from the browser",
 		"input.mime_type":  "text/plain",
 		"output.value":     "You said: Hello from the browser",
 		"output.mime_type": "text/plain",
 	})
-	wantAttrs(t, attrs(llm), map[string]any{
+	spantest.Want(t, llm, map[string]any{
 		"session.id":              "sess-http",
 		"user.id":                 "user-http",
 		"openinference.span.kind": "LLM",
@@ -216,7 +217,7 @@ func TestProvider(t *testing.T) {
 		if _, err := tc.client.CreateChatCompletion(context.Background(), userRequest("hi")); err != nil {
 			t.Fatal(err)
 		}
-		wantAttrs(t, attrs(h.only(t)), map[string]any{"llm.provider": tc.want, "llm.system": "openai"})
+		spantest.Want(t, h.only(t), map[string]any{"llm.provider": tc.want, "llm.system": "openai"})
 	}
 }
 

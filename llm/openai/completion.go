@@ -2,10 +2,9 @@ package openai
 
 import (
 	"context"
-	"encoding/json"
 
+	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"github.com/sashabaranov/go-openai"
-	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/sessiontrace/sessiontrace"
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
@@ -25,39 +24,47 @@ func (c *Client) CreateCompletion(ctx context.Context, req openai.CompletionRequ
 		defer span.End()
 		return c.Client.CreateCompletion(ctx, req)
 	}
-	attrs := c.completionRequestAttrs(&req, false)
-	resp, err := c.Client.CreateCompletion(ctx, req)
-	if err != nil {
-		fail(span, oiattr.Model(attrs, "", "", req.Model), err)
-		return resp, err
+	sendCtx, x := c.record(ctx, false)
+	resp, err := c.Client.CreateCompletion(sendCtx, req)
+	call := c.completionCall(ctx, &req, x, false)
+	if err == nil {
+		c.completionAnswer(&call, x, &resp)
 	}
-	succeed(span, c.completionResponseAttrs(ctx, attrs, &req, &resp))
-	return resp, nil
+	c.end(span, &call, err)
+	return resp, err
 }
 
-func (c *Client) completionRequestAttrs(req *openai.CompletionRequest, stream bool) []attribute.KeyValue {
-	tc := c.cfg.trace
-	r := *req
-	if stream {
-		r.Stream = true
+// completionCall describes the request side of a legacy completion,
+// streamed or not.
+func (c *Client) completionCall(ctx context.Context, req *openai.CompletionRequest, x *exchange, stream bool) oiattr.Call {
+	sent := *req
+	sent.Stream = sent.Stream || stream // go-openai sets it for a stream
+	call := c.newCall(semconv.SpanKindLLM)
+	call.RequestModel = req.Model
+	call.Input = c.requestBody(x, oiattr.BodyPrompts, func() string { return encodeJSON(&sent) })
+	call.InputBody, call.OutputBody = oiattr.BodyPrompts, oiattr.BodyChoices
+	params := sent
+	params.Prompt = nil
+	call.InvocationParameters = encodeJSON(&params)
+	call.Prompts = promptTexts(req.Prompt)
+	call.Operation = oiattr.OperationTextCompletion
+	call.Session = sessiontrace.SessionID(ctx)
+	call.Temperature = temperature(req.Temperature)
+	call.MaxTokens = req.MaxTokens
+	return call
+}
+
+// completionAnswer adds the answer of a legacy completion to call.
+func (c *Client) completionAnswer(call *oiattr.Call, x *exchange, resp *openai.CompletionResponse) {
+	call.ResponseModel = resp.Model
+	call.ResponseID = resp.ID
+	call.Output = c.responseBody(x, oiattr.BodyChoices, resp)
+	call.Choices = make([]string, len(resp.Choices))
+	call.FinishReasons = make([]string, len(resp.Choices))
+	for i, ch := range resp.Choices {
+		call.Choices[i], call.FinishReasons[i] = ch.Text, ch.FinishReason
 	}
-	var body, params string
-	if !tc.HidesInputBody(oiattr.BodyPrompts) {
-		if b, err := json.Marshal(&r); err == nil {
-			body = string(b)
-		}
-	}
-	if !tc.HideLLMInvocationParameters {
-		r.Prompt = nil
-		if b, err := json.Marshal(&r); err == nil {
-			params = string(b)
-		}
-	}
-	prompts := promptTexts(req.Prompt)
-	attrs := newAttrs(24 + len(prompts) + 2*max(req.N, 1))
-	attrs = oiattr.InputBody(attrs, body, oiattr.BodyPrompts, tc)
-	attrs = oiattr.InvocationParameters(attrs, params, tc)
-	return oiattr.Prompts(attrs, prompts, tc)
+	call.Usage = toUsage(resp.Usage)
 }
 
 // promptTexts returns the prompts of a legacy completion request: a string
@@ -78,42 +85,4 @@ func promptTexts(p any) []string {
 		return out
 	}
 	return nil
-}
-
-func (c *Client) completionResponseAttrs(ctx context.Context, attrs []attribute.KeyValue, req *openai.CompletionRequest, resp *openai.CompletionResponse) []attribute.KeyValue {
-	tc := c.cfg.trace
-	attrs = oiattr.Model(attrs, "", "", modelName(resp.Model, req.Model))
-	if !tc.HidesOutputBody(oiattr.BodyChoices) {
-		if b, err := json.Marshal(resp); err == nil {
-			attrs = oiattr.OutputBody(attrs, string(b), oiattr.BodyChoices, tc)
-		}
-	} else {
-		attrs = oiattr.OutputBody(attrs, "", oiattr.BodyChoices, tc)
-	}
-	texts := make([]string, len(resp.Choices))
-	reasons := make([]string, 0, len(resp.Choices))
-	for i := range resp.Choices {
-		texts[i] = resp.Choices[i].Text
-		if r := resp.Choices[i].FinishReason; r != "" {
-			reasons = append(reasons, r)
-		}
-	}
-	attrs = oiattr.Choices(attrs, texts, tc)
-	if len(resp.Choices) > 0 {
-		attrs = oiattr.FinishReason(attrs, resp.Choices[0].FinishReason)
-	}
-	u := toUsage(resp.Usage)
-	attrs = oiattr.TokenCounts(attrs, u)
-	return oiattr.GenAIAttributes(attrs, oiattr.GenAI{
-		Operation:      oiattr.OperationTextCompletion,
-		Provider:       c.cfg.provider,
-		RequestModel:   req.Model,
-		ResponseModel:  resp.Model,
-		ResponseID:     resp.ID,
-		FinishReasons:  reasons,
-		ConversationID: sessiontrace.SessionID(ctx),
-		Usage:          u,
-		Temperature:    temperature(req.Temperature),
-		MaxTokens:      req.MaxTokens,
-	}, tc)
 }

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
 
@@ -26,8 +27,8 @@ func TestCompletion(t *testing.T) {
 	if sp.Name() != "Completion" || sp.Status().Code != codes.Ok {
 		t.Errorf("%s %v", sp.Name(), sp.Status())
 	}
-	a := attrs(sp)
-	wantAttrs(t, a, map[string]any{
+	a := spantest.Attrs(sp)
+	spantest.Want(t, sp, map[string]any{
 		"openinference.span.kind":            "LLM",
 		"session.id":                         "sess-c",
 		"llm.model_name":                     "gpt-3.5-turbo-instruct",
@@ -42,10 +43,10 @@ func TestCompletion(t *testing.T) {
 		"llm.input_messages.0.message.role":  nil,
 		"llm.output_messages.0.message.role": nil,
 	})
-	if !sameJSON(t, a["input.value"].AsString(), string(h.srv.Requests()[0].Body)) {
+	if !spantest.SameJSON(t, a["input.value"].AsString(), string(h.srv.Requests()[0].Body)) {
 		t.Errorf("input.value %s", a["input.value"].AsString())
 	}
-	if !sameJSON(t, a["output.value"].AsString(), mustJSON(resp)) {
+	if !spantest.SameJSON(t, a["output.value"].AsString(), mustJSON(resp)) {
 		t.Errorf("output.value %s", a["output.value"].AsString())
 	}
 }
@@ -79,11 +80,11 @@ func TestCompletionStream(t *testing.T) {
 		t.Errorf("text %q", text)
 	}
 	sp := h.only(t)
-	if sp.Name() != "Completion" || sp.Status().Code != codes.Ok || hasEvent(sp, "First Token Stream Event") != 1 {
+	if sp.Name() != "Completion" || sp.Status().Code != codes.Ok || spantest.Events(sp, "First Token Stream Event") != 1 {
 		t.Errorf("%s %v %v", sp.Name(), sp.Status(), sp.Events())
 	}
-	a := attrs(sp)
-	wantAttrs(t, a, map[string]any{
+	a := spantest.Attrs(sp)
+	spantest.Want(t, sp, map[string]any{
 		"llm.prompts.0.prompt.text":     "Capital of Italy?",
 		"llm.choices.0.completion.text": "Rome, of course.",
 		"llm.finish_reason":             "stop",
@@ -110,7 +111,7 @@ func TestCompletionStreamClosedEarly(t *testing.T) {
 	}
 	s.Close()
 	sp := h.only(t)
-	if sp.Status().Code != codes.Ok || hasEvent(sp, "Stream Closed Early") != 1 {
+	if sp.Status().Code != codes.Ok || spantest.Events(sp, "Stream Closed Early") != 1 {
 		t.Errorf("%v %v", sp.Status(), sp.Events())
 	}
 	verifyNoLeak(t, h)

@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"context"
+
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
@@ -15,9 +17,9 @@ const ScopeName = "github.com/sessiontrace/sessiontrace/llm/openai"
 
 // config is what the options decide for one Client.
 type config struct {
-	// tracer is set when a TracerProvider was given; otherwise the global
-	// provider is looked up at every call, so that a Client made before
-	// otel.SetTracerProvider still reports to the provider set later.
+	// tracer is set when a TracerProvider was given; otherwise the provider
+	// is looked up at every call (see tracerFor), so that a Client made
+	// before otel.SetTracerProvider still reports to the provider set later.
 	tracer      trace.Tracer
 	trace       oiattr.TraceConfig
 	provider    string
@@ -25,7 +27,7 @@ type config struct {
 	noTurn      bool
 }
 
-// Option configures a Client made by Wrap or NewClientWithConfig.
+// Option configures a Client made by Wrap, NewClient or NewClientWithConfig.
 type Option interface {
 	apply(*config)
 }
@@ -34,8 +36,8 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// newConfig applies opts over the defaults: the global TracerProvider at
-// call time, the TraceConfig of the environment (read now, once) and the
+// newConfig applies opts over the defaults: the TracerProvider of the
+// call's context or the global one, the TraceConfig of the environment (read now, once) and the
 // provider "openai". Nil options are skipped.
 func newConfig(opts []Option) config {
 	c := config{
@@ -50,19 +52,30 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-func (c *config) getTracer() trace.Tracer {
+// tracerFor returns the tracer of a call made in ctx: the one of
+// WithTracerProvider, else that of the provider of the span in ctx (as
+// otelhttp does), else that of the global provider.
+func (c *config) tracerFor(ctx context.Context) trace.Tracer {
 	if c.tracer != nil {
 		return c.tracer
 	}
-	return otel.GetTracerProvider().Tracer(ScopeName, trace.WithInstrumentationVersion(Version()))
+	if span := trace.SpanFromContext(ctx); span.SpanContext().IsValid() {
+		return newTracer(span.TracerProvider())
+	}
+	return newTracer(otel.GetTracerProvider())
 }
 
-// WithTracerProvider makes the Client start its spans with tp instead of the
-// global TracerProvider. A nil tp is ignored.
+func newTracer(tp trace.TracerProvider) trace.Tracer {
+	return tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version()))
+}
+
+// WithTracerProvider makes the Client start its spans with tp. Without it
+// each call takes the provider of the span already in its context, and
+// when there is none the global TracerProvider. A nil tp is ignored.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return optionFunc(func(c *config) {
 		if tp != nil {
-			c.tracer = tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version()))
+			c.tracer = newTracer(tp)
 		}
 	})
 }

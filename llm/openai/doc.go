@@ -6,8 +6,17 @@
 //
 //	import oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
 //
-//	client := oiopenai.Wrap(openai.NewClient(apiKey))
+//	client := oiopenai.NewClient(apiKey)
 //	resp, err := client.CreateChatCompletion(ctx, req) // same types as go-openai
+//
+// [NewClient] and [NewClientWithConfig] build the go-openai client
+// themselves, sending through the configuration's HTTPClient with a
+// recorder in front of it, so that input.value and output.value are the
+// request and response bodies exactly as they went over the wire (fields
+// go-openai's types do not know included). [Wrap] takes a client made
+// elsewhere and cannot see its wire: it records encoding/json of
+// go-openai's request and response instead. Streams record the request as
+// sent and, as output.value, the answer assembled from the chunks.
 //
 // [Client] embeds *openai.Client: CreateChatCompletion,
 // CreateChatCompletionStream, CreateCompletion, CreateCompletionStream and
@@ -40,14 +49,21 @@
 // what Phoenix shows in its Sessions view. [WithoutTurnCapture] turns this
 // off for calls that are not the conversation.
 //
+// Spans go to the TracerProvider of [WithTracerProvider]; without it, to
+// the provider of the span already in the call's context (as otelhttp
+// does), and when there is none to the global one.
+//
 // What is recorded follows a sessiontrace.TraceConfig, by default read from
 // the OPENINFERENCE_* environment variables when the client is wrapped
 // ([WithTraceConfig] replaces it). The rules of the message attributes
-// apply to the raw request and response as well, so that nothing hidden
-// leaks through input.value or output.value: HideInputText redacts the
-// message text inside input.value too, HideInputImages and
-// Base64ImageMaxLength redact image URLs there, and HideInputMessages (like
-// HideInputs) redacts the whole input.value, as HidePrompts does for legacy
-// completions and HideEmbeddingsText for embeddings; the output side
-// mirrors this. Under sessiontrace.WithSuppression no span is made at all.
+// apply to the bodies as well, so that nothing hidden leaks through
+// input.value or output.value: under HideInputText, HideInputImages or a
+// Base64ImageMaxLength that an inline image exceeds, input.value is the
+// body re-encoded with that text or those image URLs redacted and the rest
+// kept; HideOutputText does the same to output.value; HideInputMessages
+// (like HideInputs) redacts the whole input.value, as HidePrompts does for
+// legacy completions and HideEmbeddingsText for embeddings, and the output
+// side mirrors this. A body that is not JSON cannot be masked and is
+// redacted whole. Under sessiontrace.WithSuppression no span is made at
+// all.
 package openai

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
@@ -33,14 +34,14 @@ func wantFailedModel(t *testing.T, h *harness, status int, modelKey, model strin
 	if s.Status().Code != codes.Error || s.Status().Description == "" {
 		t.Errorf("status %+v, want Error with a description", s.Status())
 	}
-	if hasEvent(s, "exception") != 1 {
+	if spantest.Events(s, "exception") != 1 {
 		t.Errorf("events %v, want one exception", s.Events())
 	}
 	want := map[string]any{"http.response.status_code": nil, modelKey: model, "session.id": "sess-err"}
 	if status > 0 {
 		want["http.response.status_code"] = status
 	}
-	wantAttrs(t, attrs(s), want)
+	spantest.Want(t, s, want)
 }
 
 // Each fault of the fake server, through each call: the error is the one
@@ -148,10 +149,10 @@ func TestErrorReturnedUnchanged(t *testing.T) {
 		t.Fatalf("%d spans", len(spans))
 	}
 	for _, s := range spans {
-		if s.Status().Code != codes.Error || hasEvent(s, "exception") != 1 {
+		if s.Status().Code != codes.Error || spantest.Events(s, "exception") != 1 {
 			t.Errorf("%s: status %v events %v", s.Name(), s.Status(), s.Events())
 		}
-		if _, ok := attrs(s)["http.response.status_code"]; ok {
+		if _, ok := spantest.Attrs(s)["http.response.status_code"]; ok {
 			t.Errorf("%s: a status code without a response", s.Name())
 		}
 	}
@@ -199,10 +200,10 @@ func TestStreamFault(t *testing.T) {
 		t.Errorf("received %q", text)
 	}
 	sp := h.only(t)
-	if sp.Status().Code != codes.Error || hasEvent(sp, "exception") != 1 || hasEvent(sp, "First Token Stream Event") != 1 {
+	if sp.Status().Code != codes.Error || spantest.Events(sp, "exception") != 1 || spantest.Events(sp, "First Token Stream Event") != 1 {
 		t.Errorf("status %v events %v", sp.Status(), sp.Events())
 	}
-	wantAttrs(t, attrs(sp), map[string]any{
+	spantest.Want(t, sp, map[string]any{
 		"llm.output_messages.0.message.content": "one two",
 		"http.response.status_code":             nil, // the status line said 200
 	})
@@ -236,7 +237,7 @@ func TestStreamWithoutDone(t *testing.T) {
 	if sp.Status().Code != codes.Ok {
 		t.Errorf("status %v", sp.Status())
 	}
-	wantAttrs(t, attrs(sp), map[string]any{"llm.output_messages.0.message.content": "all of it"})
+	spantest.Want(t, sp, map[string]any{"llm.output_messages.0.message.content": "all of it"})
 }
 
 // A stream refused before it starts: nil stream, go-openai's error, one

@@ -126,3 +126,34 @@ func ExampleClient_CreateChatCompletionStream() {
 	// llm.output_messages.0.message.content = You said: Stream this
 	// llm.token_count.total = 6
 }
+
+// NewClientWithConfig builds the go-openai client itself, with a recorder
+// in front of the configuration's HTTPClient: input.value is the request
+// body exactly as the server received it, and output.value the body it
+// sent back.
+func ExampleNewClientWithConfig() {
+	srv := openaitest.NewServer()
+	defer srv.Close()
+	exporter := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
+	defer tp.Shutdown(context.Background())
+
+	client := oiopenai.NewClientWithConfig(srv.ClientConfig(), oiopenai.WithTracerProvider(tp))
+	_, err := client.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
+		Model:    "gpt-4o-mini",
+		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Hello!"}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, kv := range exporter.GetSpans()[0].Attributes {
+		if kv.Key == "input.value" {
+			fmt.Println(kv.Value.AsString() == string(srv.Requests()[0].Body))
+			fmt.Println(kv.Value.AsString())
+		}
+	}
+	// Output:
+	// true
+	// {"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello!"}],"stream":false}
+}

@@ -1,16 +1,15 @@
 package openai_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 
-	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/goleak"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
@@ -32,12 +31,9 @@ type harness struct {
 
 func newHarness(t testing.TB, opts ...oiopenai.Option) *harness {
 	t.Helper()
-	h := &harness{srv: openaitest.NewServer(), rec: tracetest.NewSpanRecorder()}
-	h.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(h.rec))
-	t.Cleanup(func() {
-		h.srv.Close()
-		_ = h.tp.Shutdown(context.Background())
-	})
+	h := &harness{srv: openaitest.NewServer()}
+	h.tp, h.rec = spantest.NewProvider(t)
+	t.Cleanup(h.srv.Close)
 	opts = append([]oiopenai.Option{
 		oiopenai.WithTracerProvider(h.tp),
 		oiopenai.WithTraceConfig(sessiontrace.DefaultTraceConfig()),
@@ -50,55 +46,7 @@ func newHarness(t testing.TB, opts ...oiopenai.Option) *harness {
 // exactly one.
 func (h *harness) only(t testing.TB) sdktrace.ReadOnlySpan {
 	t.Helper()
-	spans := h.rec.Ended()
-	if len(spans) != 1 {
-		t.Fatalf("got %d ended spans, want 1", len(spans))
-	}
-	return spans[0]
-}
-
-// attrs returns a span's attributes by key.
-func attrs(s sdktrace.ReadOnlySpan) map[string]attribute.Value {
-	m := make(map[string]attribute.Value, len(s.Attributes()))
-	for _, kv := range s.Attributes() {
-		m[string(kv.Key)] = kv.Value
-	}
-	return m
-}
-
-// wantAttrs checks that each key has the value given (string, int, bool or
-// []string), and that keys given as absent are not there.
-func wantAttrs(t testing.TB, got map[string]attribute.Value, want map[string]any) {
-	t.Helper()
-	for k, w := range want {
-		v, ok := got[k]
-		if w == nil {
-			if ok {
-				t.Errorf("%s = %q, want it absent", k, v.String())
-			}
-			continue
-		}
-		if !ok {
-			t.Errorf("%s missing, want %v", k, w)
-			continue
-		}
-		var g any
-		switch w.(type) {
-		case string:
-			g = v.AsString()
-		case int:
-			g = int(v.AsInt64())
-		case bool:
-			g = v.AsBool()
-		case []string:
-			g = v.AsStringSlice()
-		default:
-			t.Fatalf("wantAttrs: unsupported type %T for %s", w, k)
-		}
-		if gj, wj := mustJSON(g), mustJSON(w); gj != wj {
-			t.Errorf("%s = %s, want %s", k, gj, wj)
-		}
-	}
+	return spantest.Only(t, h.rec)
 }
 
 func mustJSON(v any) string {
@@ -107,29 +55,6 @@ func mustJSON(v any) string {
 		panic(err)
 	}
 	return string(b)
-}
-
-// sameJSON reports whether two JSON texts hold the same value.
-func sameJSON(t testing.TB, a, b string) bool {
-	t.Helper()
-	var va, vb any
-	if err := json.Unmarshal([]byte(a), &va); err != nil {
-		t.Fatalf("not JSON: %v: %s", err, a)
-	}
-	if err := json.Unmarshal([]byte(b), &vb); err != nil {
-		t.Fatalf("not JSON: %v: %s", err, b)
-	}
-	return mustJSON(va) == mustJSON(vb)
-}
-
-func hasEvent(s sdktrace.ReadOnlySpan, name string) int {
-	n := 0
-	for _, e := range s.Events() {
-		if e.Name == name {
-			n++
-		}
-	}
-	return n
 }
 
 // wrapWith wraps the harness's server anew with cfg (and opts).

@@ -8,10 +8,27 @@ import (
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
 )
 
 const redacted = sessiontrace.RedactedValue
+
+// wantTexts checks that value, the attribute key, holds every text of has
+// and none of hasNot.
+func wantTexts(t *testing.T, key, value string, has, hasNot []string) {
+	t.Helper()
+	for _, s := range has {
+		if !strings.Contains(value, s) {
+			t.Errorf("%s lacks %q: %s", key, s, value)
+		}
+	}
+	for _, s := range hasNot {
+		if strings.Contains(value, s) {
+			t.Errorf("%s has %q: %s", key, s, value)
+		}
+	}
+}
 
 // Each masking flag on a chat span. absent: the key must not be there;
 // present: it must be; value: exact values. contains / excludes look into
@@ -94,8 +111,9 @@ func TestChatMasking(t *testing.T) {
 			if _, err := c.CreateChatCompletion(context.Background(), req); err != nil {
 				t.Fatal(err)
 			}
-			a := attrs(h.only(t))
-			wantAttrs(t, a, tc.value)
+			aSpan := h.only(t)
+			a := spantest.Attrs(aSpan)
+			spantest.Want(t, aSpan, tc.value)
 			if _, ok := tc.value["llm.invocation_parameters"]; !ok {
 				if _, ok := a["llm.invocation_parameters"]; !ok {
 					t.Error("llm.invocation_parameters missing")
@@ -107,17 +125,7 @@ func TestChatMasking(t *testing.T) {
 					t.Errorf("output.value %s", out)
 				}
 			}
-			body := a["input.value"].AsString()
-			for _, s := range tc.contains {
-				if !strings.Contains(body, s) {
-					t.Errorf("input.value lacks %q: %s", s, body)
-				}
-			}
-			for _, s := range tc.excludes {
-				if strings.Contains(body, s) {
-					t.Errorf("input.value has %q: %s", s, body)
-				}
-			}
+			wantTexts(t, "input.value", a["input.value"].AsString(), tc.contains, tc.excludes)
 		})
 	}
 }
@@ -151,7 +159,7 @@ func TestCompletionMasking(t *testing.T) {
 			if _, err := wrapWith(h, cfg).CreateCompletion(context.Background(), req); err != nil {
 				t.Fatal(err)
 			}
-			wantAttrs(t, attrs(h.only(t)), tc.value)
+			spantest.Want(t, h.only(t), tc.value)
 		})
 	}
 }
@@ -165,7 +173,7 @@ func TestEmbeddingsMasking(t *testing.T) {
 		value map[string]any
 	}{
 		{"HideEmbeddingVectors", func(c *sessiontrace.TraceConfig) { c.HideEmbeddingVectors = true }, map[string]any{
-			e0 + "vector": redacted, e0 + "text": "private text",
+			e0 + "vector": redacted, e0 + "text": "private text", "output.value": redacted, "output.mime_type": nil,
 		}},
 		{"HideEmbeddingsText", func(c *sessiontrace.TraceConfig) { c.HideEmbeddingsText = true }, map[string]any{
 			e0 + "text": redacted, "input.value": redacted, "input.mime_type": nil,
@@ -181,7 +189,7 @@ func TestEmbeddingsMasking(t *testing.T) {
 			if _, err := wrapWith(h, cfg).CreateEmbeddings(context.Background(), req); err != nil {
 				t.Fatal(err)
 			}
-			wantAttrs(t, attrs(h.only(t)), tc.value)
+			spantest.Want(t, h.only(t), tc.value)
 		})
 	}
 }
@@ -200,8 +208,8 @@ func TestTraceConfigFromEnvironment(t *testing.T) {
 		}
 	}
 	spans := h.rec.Ended()
-	wantAttrs(t, attrs(spans[0]), map[string]any{"input.value": redacted})
-	if v := attrs(spans[1])["input.value"].AsString(); v == redacted {
+	spantest.Want(t, spans[0], map[string]any{"input.value": redacted})
+	if v := spantest.Attrs(spans[1])["input.value"].AsString(); v == redacted {
 		t.Error("WithTraceConfig did not replace the environment")
 	}
 }

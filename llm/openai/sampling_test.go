@@ -11,6 +11,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
 )
 
@@ -40,7 +41,7 @@ func TestSampledOut(t *testing.T) {
 			want = "streamed"
 		}
 		ts := h.only(t) // the turn only
-		wantAttrs(t, attrs(ts), map[string]any{"input.value": want, "output.value": "You said: " + want})
+		spantest.Want(t, ts, map[string]any{"input.value": want, "output.value": "You said: " + want})
 	}
 
 	// Without a turn, a sampled-out stream is a plain go-openai stream.
@@ -82,8 +83,8 @@ func TestLongConversationKeepsEssentials(t *testing.T) {
 	if s.DroppedAttributes() == 0 {
 		t.Skip("the SDK kept every attribute; the limit must have been raised")
 	}
-	a := attrs(s)
-	wantAttrs(t, a, map[string]any{
+	a := spantest.Attrs(s)
+	spantest.Want(t, s, map[string]any{
 		"llm.output_messages.0.message.content": "You said: message 98",
 		"llm.token_count.total":                 int(a["llm.token_count.prompt"].AsInt64()) + 4,
 		"llm.model_name":                        "gpt-4o-mini",
@@ -133,7 +134,7 @@ func TestConcurrentCalls(t *testing.T) {
 		t.Fatalf("%d spans", len(spans))
 	}
 	for _, s := range spans {
-		a := attrs(s)
+		a := spantest.Attrs(s)
 		id := a["session.id"].AsString()
 		in := a["llm.input_messages.0.message.content"].AsString()
 		out := a["llm.output_messages.0.message.content"].AsString()

@@ -18,9 +18,10 @@ func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) err
 func (discardExporter) Shutdown(context.Context) error                             { return nil }
 
 // BenchmarkChatSpanWork measures what the wrapper adds to a chat call of 20
-// messages without the network: the span, the request and response
-// attributes, and the export snapshot. BenchmarkRequestMarshal is what
-// go-openai itself spends encoding the same request, for scale.
+// messages without the network: the span, its attributes and the export
+// snapshot. "wire" has the bodies from the wire recorder (NewClientWithConfig),
+// "wrapped" encodes them (Wrap). BenchmarkRequestMarshal is what go-openai
+// itself spends encoding the same request, for scale.
 func BenchmarkChatSpanWork(b *testing.B) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
 		sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()), sdktrace.WithSyncer(discardExporter{}))
@@ -30,14 +31,22 @@ func BenchmarkChatSpanWork(b *testing.B) {
 	resp := openai.ChatCompletionResponse{ID: "chatcmpl-1", Object: "chat.completion", Created: 1, Model: "gpt-4o-mini",
 		Choices: []openai.ChatCompletionChoice{{Message: openai.ChatCompletionMessage{Role: "assistant", Content: strings.Repeat("word ", 30)}, FinishReason: "stop"}},
 		Usage:   openai.Usage{PromptTokens: 500, CompletionTokens: 30, TotalTokens: 530}}
+	wire := &exchange{request: encodeJSON(req), sent: true, response: encodeJSON(resp), received: true}
 	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "s"), "u")
-	b.ReportAllocs()
-	for b.Loop() {
-		ctx, span := c.start(ctx, spanChat, c.llmStart)
-		cr := c.newChatRequest(&req, false)
-		attrs, answer := c.chatResponseAttrs(ctx, &cr, &resp)
-		succeed(span, attrs)
-		c.captureTurn(ctx, cr.userText, answer)
+	for _, mode := range []struct {
+		name string
+		x    *exchange
+	}{{"wire", wire}, {"wrapped", nil}} {
+		b.Run(mode.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ctx, span := c.start(ctx, spanChat, c.llmStart)
+				call := c.chatCall(ctx, &req, mode.x, false)
+				c.chatAnswer(&call, mode.x, &resp)
+				c.end(span, &call, nil)
+				c.captureTurn(ctx, call.InputMessages, call.OutputMessages)
+			}
+		})
 	}
 }
 

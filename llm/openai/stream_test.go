@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/spantest"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
 
@@ -98,15 +99,15 @@ func TestChatStream(t *testing.T) {
 	if sp.Name() != "ChatCompletion" || sp.Status().Code != codes.Ok {
 		t.Errorf("%s %v", sp.Name(), sp.Status())
 	}
-	if n := hasEvent(sp, "First Token Stream Event"); n != 1 {
+	if n := spantest.Events(sp, "First Token Stream Event"); n != 1 {
 		t.Errorf("%d first-token events", n)
 	}
-	if hasEvent(sp, "Stream Closed Early") != 0 {
+	if spantest.Events(sp, "Stream Closed Early") != 0 {
 		t.Error("complete stream marked as closed early")
 	}
 	const out = "llm.output_messages.0.message."
-	a := attrs(sp)
-	wantAttrs(t, a, map[string]any{
+	a := spantest.Attrs(sp)
+	spantest.Want(t, sp, map[string]any{
 		"session.id":                      "sess-s",
 		"user.id":                         "user-s",
 		"llm.model_name":                  "gpt-4o-2024-08-06",
@@ -152,7 +153,7 @@ func TestChatStreamWithoutUsage(t *testing.T) {
 	}
 	drain(t, s)
 	s.Close()
-	wantAttrs(t, attrs(h.only(t)), map[string]any{
+	spantest.Want(t, h.only(t), map[string]any{
 		"llm.output_messages.0.message.content": "You said: hello",
 		"llm.token_count.total":                 nil,
 	})
@@ -169,10 +170,10 @@ func TestChatStreamToolCallFirstToken(t *testing.T) {
 	drain(t, s)
 	s.Close()
 	sp := h.only(t)
-	if hasEvent(sp, "First Token Stream Event") != 1 {
+	if spantest.Events(sp, "First Token Stream Event") != 1 {
 		t.Errorf("events %v", sp.Events())
 	}
-	wantAttrs(t, attrs(sp), map[string]any{
+	spantest.Want(t, sp, map[string]any{
 		"llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "f",
 		"llm.output_messages.0.message.content":                              nil,
 	})
@@ -215,10 +216,10 @@ func TestChatStreamClosedEarly(t *testing.T) {
 		t.Error("Recv after Close succeeded")
 	}
 	sp := h.only(t)
-	if sp.Status().Code != codes.Ok || hasEvent(sp, "Stream Closed Early") != 1 || hasEvent(sp, "exception") != 0 {
+	if sp.Status().Code != codes.Ok || spantest.Events(sp, "Stream Closed Early") != 1 || spantest.Events(sp, "exception") != 0 {
 		t.Errorf("status %v events %v", sp.Status(), sp.Events())
 	}
-	wantAttrs(t, attrs(sp), map[string]any{
+	spantest.Want(t, sp, map[string]any{
 		"llm.output_messages.0.message.content": "one two",
 		"llm.finish_reason":                     nil,
 	})
@@ -244,7 +245,7 @@ func TestChatStreamClosedAfterFinish(t *testing.T) {
 	}
 	s.Close()
 	sp := h.only(t)
-	if sp.Status().Code != codes.Ok || hasEvent(sp, "Stream Closed Early") != 0 {
+	if sp.Status().Code != codes.Ok || spantest.Events(sp, "Stream Closed Early") != 0 {
 		t.Errorf("status %v events %v", sp.Status(), sp.Events())
 	}
 	verifyNoLeak(t, h)
@@ -282,7 +283,7 @@ func TestChatStreamCancelled(t *testing.T) {
 			}
 			s.Close()
 			sp := h.only(t)
-			if sp.Status().Code != codes.Error || hasEvent(sp, "exception") != 1 {
+			if sp.Status().Code != codes.Error || spantest.Events(sp, "exception") != 1 {
 				t.Errorf("status %v events %v", sp.Status(), sp.Events())
 			}
 			verifyNoLeak(t, h)
@@ -311,7 +312,7 @@ func TestChatStreamConcurrentClose(t *testing.T) {
 	s.Close()
 	<-done
 	sp := h.only(t)
-	if sp.Status().Code != codes.Ok || hasEvent(sp, "Stream Closed Early") != 1 {
+	if sp.Status().Code != codes.Ok || spantest.Events(sp, "Stream Closed Early") != 1 {
 		t.Errorf("status %v events %v", sp.Status(), sp.Events())
 	}
 	verifyNoLeak(t, h)

@@ -1,13 +1,10 @@
 package openaitest
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
 	"github.com/sashabaranov/go-openai"
-
-	"github.com/sessiontrace/sessiontrace/internal/jsonstring"
 )
 
 // argPieceLen is the largest tool-call argument fragment a stream sends.
@@ -24,10 +21,10 @@ type chatResponse struct {
 }
 
 type chatChoice struct {
-	Index        int                 `json:"index"`
-	Message      chatMessage         `json:"message"`
-	Logprobs     *struct{}           `json:"logprobs"`
-	FinishReason openai.FinishReason `json:"finish_reason"`
+	Index        int         `json:"index"`
+	Message      chatMessage `json:"message"`
+	Logprobs     *struct{}   `json:"logprobs"`
+	FinishReason string      `json:"finish_reason"`
 }
 
 type chatMessage struct {
@@ -71,13 +68,9 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, req *openai.C
 	if model == "" {
 		model = req.Model
 	}
+	n := max(req.N, 1)
 	calls := toolCalls(reply.ToolCalls, seq)
-	usage := reply.Usage
-	if usage == nil {
-		p := chatPromptTokens(req)
-		c := Tokens(reply.Content) + toolCallTokens(reply.ToolCalls)
-		usage = &openai.Usage{PromptTokens: p, CompletionTokens: c, TotalTokens: p + c}
-	}
+	usage := reply.usage(chatPromptTokens(req), reply.textTokens(n)+n*toolCallTokens(reply.ToolCalls))
 	id := "chatcmpl-" + itoa(seq)
 
 	if !req.Stream {
@@ -85,132 +78,123 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, req *openai.C
 			writeServerError(w)
 			return
 		}
-		msg := chatMessage{Role: openai.ChatMessageRoleAssistant, ToolCalls: calls}
-		if reply.Content != "" || len(calls) == 0 {
-			msg.Content = &reply.Content
-		}
-		writeJSON(w, http.StatusOK, chatResponse{
+		resp := chatResponse{
 			ID:                id,
 			Object:            "chat.completion",
 			Created:           Created,
 			Model:             model,
-			Choices:           []chatChoice{{Message: msg, FinishReason: reply.chatFinishReason()}},
+			Choices:           make([]chatChoice, n),
 			Usage:             usage,
 			SystemFingerprint: systemFingerprint,
-		})
+		}
+		for i := range resp.Choices {
+			msg := chatMessage{Role: openai.ChatMessageRoleAssistant, ToolCalls: calls}
+			if text := reply.text(i); text != "" || len(calls) == 0 {
+				msg.Content = &text
+			}
+			resp.Choices[i] = chatChoice{Index: i, Message: msg, FinishReason: string(reply.chatFinishReason())}
+		}
+		writeJSON(w, http.StatusOK, resp)
 		return
 	}
 
 	includeUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
-	ev := getEvents()
-	defer putEvents(ev)
-	buildChatStream(ev, id, model, reply, calls, usage, includeUsage)
-	s.stream(w, r, ev, reply.ChunkDelay)
+	s.stream(w, r, chatStream(id, model, reply, n, calls, usage, includeUsage), reply.ChunkDelay)
 }
 
-// buildChatStream lays out every event of a streamed chat completion.
-func buildChatStream(ev *events, id, model string, reply *Reply, calls []wireToolCall, usage *openai.Usage, includeUsage bool) {
-	// Every chunk is head + one choice + tail.
-	var head [256]byte
-	h := append(head[:0], `data: {"id":`...)
-	h = jsonstring.Append(h, id)
-	h = append(h, `,"object":"chat.completion.chunk","created":`...)
-	h = strconv.AppendInt(h, Created, 10)
-	h = append(h, `,"model":`...)
-	h = jsonstring.Append(h, model)
-	h = append(h, `,"system_fingerprint":"`+systemFingerprint+`","choices":[`...)
-	tail := "]}\n\n"
-	if includeUsage {
-		tail = `],"usage":null}` + "\n\n"
-	}
-	const choiceEnd = `},"logprobs":null,"finish_reason":null}`
+type chunkChoice struct {
+	Index        int       `json:"index"`
+	Delta        any       `json:"delta"` // one of the *Delta types, or struct{} on the finish chunk
+	Logprobs     *struct{} `json:"logprobs"`
+	FinishReason *string   `json:"finish_reason"`
+}
 
-	pieces := splitContent(reply.Content, reply.Chunks)
-	fault := reply.Fault
-	argBytes := 0
-	for _, c := range calls {
-		argBytes += len(c.Function.Arguments)
-	}
-	n := len(pieces) + 2*len(calls) + argBytes/argPieceLen + 4
-	ev.grow(n, n*(len(h)+len(tail)+len(choiceEnd)+64)+2*(len(reply.Content)+argBytes))
+// roleDelta opens a choice; content is "" or, before tool calls only, null.
+type roleDelta struct {
+	Role    string  `json:"role"`
+	Content *string `json:"content"`
+	Refusal *string `json:"refusal"`
+}
 
-	ev.buf = append(ev.buf, h...)
-	if reply.Content == "" && len(calls) > 0 {
-		ev.buf = append(ev.buf, `{"index":0,"delta":{"role":"assistant","content":null,"refusal":null`+choiceEnd...)
-	} else {
-		ev.buf = append(ev.buf, `{"index":0,"delta":{"role":"assistant","content":"","refusal":null`+choiceEnd...)
-	}
-	ev.buf = append(ev.buf, tail...)
-	ev.end()
+type contentDelta struct {
+	Content string `json:"content"`
+}
 
-	if fault == FaultStreamError {
+type toolCallsDelta struct {
+	ToolCalls []toolCallDelta `json:"tool_calls"`
+}
+
+// toolCallDelta is one fragment of a tool call: the first carries id, type
+// and name, the later ones only a piece of the arguments.
+type toolCallDelta struct {
+	Index    int             `json:"index"`
+	ID       string          `json:"id,omitempty"`
+	Type     openai.ToolType `json:"type,omitempty"`
+	Function functionDelta   `json:"function"`
+}
+
+type functionDelta struct {
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments"`
+}
+
+// chatStream lays out every event of a streamed chat completion. Each
+// chunk carries one choice; the chunks of several choices take turns.
+func chatStream(id, model string, reply *Reply, n int, calls []wireToolCall, usage *openai.Usage, includeUsage bool) [][]byte {
+	perChoice := make([][]chunkChoice, n)
+	for i := range perChoice {
+		perChoice[i] = choiceDeltas(i, reply, calls)
+	}
+
+	chunk := newStreamChunk[chunkChoice](id, "chat.completion.chunk", model, includeUsage)
+	chunk.SystemFingerprint = systemFingerprint
+	var events [][]byte
+	for turn := 0; ; turn++ {
+		sent := false
+		for _, deltas := range perChoice {
+			if turn < len(deltas) {
+				chunk.Choices = deltas[turn : turn+1]
+				events = append(events, sseEvent("", chunk))
+				sent = true
+			}
+		}
+		if !sent {
+			break
+		}
+	}
+	return endStream(events, chunk, usage, includeUsage, reply.Fault)
+}
+
+// choiceDeltas are the deltas of choice i in the order they are sent: the
+// role, the content pieces, the tool-call fragments and the finish reason;
+// with FaultStreamError only the role and the first half of the pieces.
+func choiceDeltas(i int, reply *Reply, calls []wireToolCall) []chunkChoice {
+	text := reply.text(i)
+	open := roleDelta{Role: openai.ChatMessageRoleAssistant}
+	if text != "" || len(calls) == 0 {
+		open.Content = new(string)
+	}
+	deltas := []chunkChoice{{Index: i, Delta: open}}
+
+	pieces := splitContent(text, reply.Chunks)
+	if reply.Fault == FaultStreamError {
 		pieces = pieces[:(len(pieces)+1)/2]
 	}
 	for _, p := range pieces {
-		ev.buf = append(ev.buf, h...)
-		ev.buf = append(ev.buf, `{"index":0,"delta":{"content":`...)
-		ev.buf = jsonstring.Append(ev.buf, p)
-		ev.buf = append(ev.buf, choiceEnd...)
-		ev.buf = append(ev.buf, tail...)
-		ev.end()
+		deltas = append(deltas, chunkChoice{Index: i, Delta: contentDelta{Content: p}})
 	}
-	if fault == FaultStreamError {
-		ev.streamError()
-		return
+	if reply.Fault == FaultStreamError {
+		return deltas
 	}
 
-	for i, c := range calls {
-		ev.buf = append(ev.buf, h...)
-		ev.buf = append(ev.buf, `{"index":0,"delta":{"tool_calls":[{"index":`...)
-		ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
-		ev.buf = append(ev.buf, `,"id":`...)
-		ev.buf = jsonstring.Append(ev.buf, c.ID)
-		ev.buf = append(ev.buf, `,"type":`...)
-		ev.buf = jsonstring.Append(ev.buf, string(c.Type))
-		ev.buf = append(ev.buf, `,"function":{"name":`...)
-		ev.buf = jsonstring.Append(ev.buf, c.Function.Name)
-		ev.buf = append(ev.buf, `,"arguments":""}}]`+choiceEnd...)
-		ev.buf = append(ev.buf, tail...)
-		ev.end()
+	for j, c := range calls {
+		deltas = append(deltas, chunkChoice{Index: i, Delta: toolCallsDelta{[]toolCallDelta{{Index: j, ID: c.ID, Type: c.Type, Function: functionDelta{Name: c.Function.Name}}}}})
 		for _, p := range splitBytes(c.Function.Arguments, argPieceLen) {
-			ev.buf = append(ev.buf, h...)
-			ev.buf = append(ev.buf, `{"index":0,"delta":{"tool_calls":[{"index":`...)
-			ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
-			ev.buf = append(ev.buf, `,"function":{"arguments":`...)
-			ev.buf = jsonstring.Append(ev.buf, p)
-			ev.buf = append(ev.buf, `}}]`+choiceEnd...)
-			ev.buf = append(ev.buf, tail...)
-			ev.end()
+			deltas = append(deltas, chunkChoice{Index: i, Delta: toolCallsDelta{[]toolCallDelta{{Index: j, Function: functionDelta{Arguments: p}}}}})
 		}
 	}
-
-	ev.buf = append(ev.buf, h...)
-	ev.buf = append(ev.buf, `{"index":0,"delta":{},"logprobs":null,"finish_reason":`...)
-	ev.buf = jsonstring.Append(ev.buf, string(reply.chatFinishReason()))
-	ev.buf = append(ev.buf, '}')
-	ev.buf = append(ev.buf, tail...)
-	ev.end()
-
-	if includeUsage {
-		ev.buf = append(ev.buf, h...)
-		ev.buf = appendUsage(ev.buf, usage)
-		ev.end()
-	}
-	if fault != FaultNoDone {
-		ev.done()
-	}
-}
-
-// appendUsage closes an empty choices array and appends the usage member
-// and the end of the event.
-func appendUsage(b []byte, usage *openai.Usage) []byte {
-	u, err := json.Marshal(usage)
-	if err != nil {
-		u = []byte("null")
-	}
-	b = append(b, `],"usage":`...)
-	b = append(b, u...)
-	return append(b, "}\n\n"...)
+	finish := string(reply.chatFinishReason())
+	return append(deltas, chunkChoice{Index: i, Delta: struct{}{}, FinishReason: &finish})
 }
 
 // splitBytes cuts s into pieces of at most n bytes at rune boundaries.

@@ -2,11 +2,8 @@ package openaitest
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/sashabaranov/go-openai"
-
-	"github.com/sessiontrace/sessiontrace/internal/jsonstring"
 )
 
 type completionResponse struct {
@@ -30,13 +27,9 @@ func (s *Server) serveCompletion(w http.ResponseWriter, r *http.Request, req *op
 	if model == "" {
 		model = req.Model
 	}
-	texts, promptTokens := promptTexts(req.Prompt)
-	choices := max(len(texts), 1)
-	usage := reply.Usage
-	if usage == nil {
-		c := Tokens(reply.Content) * choices
-		usage = &openai.Usage{PromptTokens: promptTokens, CompletionTokens: c, TotalTokens: promptTokens + c}
-	}
+	prompts, promptTokens := promptTexts(req.Prompt)
+	choices := max(len(prompts), 1) * max(req.N, 1)
+	usage := reply.usage(promptTokens, reply.textTokens(choices))
 	id := "cmpl-" + itoa(seq)
 	finish := reply.completionFinishReason()
 
@@ -54,75 +47,50 @@ func (s *Server) serveCompletion(w http.ResponseWriter, r *http.Request, req *op
 			Usage:   usage,
 		}
 		for i := range resp.Choices {
-			resp.Choices[i] = completionChoice{Text: reply.Content, Index: i, FinishReason: finish}
+			resp.Choices[i] = completionChoice{Text: reply.text(i), Index: i, FinishReason: finish}
 		}
 		writeJSON(w, http.StatusOK, resp)
 		return
 	}
 
 	includeUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
-	ev := getEvents()
-	defer putEvents(ev)
-	buildCompletionStream(ev, id, model, reply, choices, finish, usage, includeUsage)
-	s.stream(w, r, ev, reply.ChunkDelay)
+	s.stream(w, r, completionStream(id, model, reply, choices, finish, usage, includeUsage), reply.ChunkDelay)
 }
 
-// buildCompletionStream lays out every event of a streamed legacy
-// completion: the pieces of each choice in turn, a finish event per choice,
-// the usage event when asked for, then [DONE].
-func buildCompletionStream(ev *events, id, model string, reply *Reply, choices int, finish string, usage *openai.Usage, includeUsage bool) {
-	var head [256]byte
-	h := append(head[:0], `data: {"id":`...)
-	h = jsonstring.Append(h, id)
-	h = append(h, `,"object":"text_completion","created":`...)
-	h = strconv.AppendInt(h, Created, 10)
-	h = append(h, `,"model":`...)
-	h = jsonstring.Append(h, model)
-	h = append(h, `,"choices":[`...)
-	tail := "]}\n\n"
-	if includeUsage {
-		tail = `],"usage":null}` + "\n\n"
+type completionChunkChoice struct {
+	Text         string    `json:"text"`
+	Index        int       `json:"index"`
+	Logprobs     *struct{} `json:"logprobs"`
+	FinishReason *string   `json:"finish_reason"`
+}
+
+// completionStream lays out every event of a streamed legacy completion:
+// the pieces of each choice in turn, a finish event per choice, the usage
+// event when asked for, then [DONE].
+func completionStream(id, model string, reply *Reply, choices int, finish string, usage *openai.Usage, includeUsage bool) [][]byte {
+	chunk := newStreamChunk[completionChunkChoice](id, "text_completion", model, includeUsage)
+	var events [][]byte
+	send := func(c completionChunkChoice) {
+		chunk.Choices = []completionChunkChoice{c}
+		events = append(events, sseEvent("", chunk))
 	}
 
-	pieces := splitContent(reply.Content, reply.Chunks)
 	if reply.Fault == FaultStreamError {
-		pieces = pieces[:(len(pieces)+1)/2]
 		choices = 1
 	}
-	n := choices*(len(pieces)+1) + 2
-	ev.grow(n, n*(len(h)+len(tail)+64)+2*choices*len(reply.Content))
 	for i := range choices {
+		pieces := splitContent(reply.text(i), reply.Chunks)
+		if reply.Fault == FaultStreamError {
+			pieces = pieces[:(len(pieces)+1)/2]
+		}
 		for _, p := range pieces {
-			ev.buf = append(ev.buf, h...)
-			ev.buf = append(ev.buf, `{"text":`...)
-			ev.buf = jsonstring.Append(ev.buf, p)
-			ev.buf = append(ev.buf, `,"index":`...)
-			ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
-			ev.buf = append(ev.buf, `,"logprobs":null,"finish_reason":null}`...)
-			ev.buf = append(ev.buf, tail...)
-			ev.end()
+			send(completionChunkChoice{Text: p, Index: i})
 		}
 	}
-	if reply.Fault == FaultStreamError {
-		ev.streamError()
-		return
+	if reply.Fault != FaultStreamError {
+		for i := range choices {
+			send(completionChunkChoice{Index: i, FinishReason: &finish})
+		}
 	}
-	for i := range choices {
-		ev.buf = append(ev.buf, h...)
-		ev.buf = append(ev.buf, `{"text":"","index":`...)
-		ev.buf = strconv.AppendInt(ev.buf, int64(i), 10)
-		ev.buf = append(ev.buf, `,"logprobs":null,"finish_reason":`...)
-		ev.buf = jsonstring.Append(ev.buf, finish)
-		ev.buf = append(ev.buf, '}')
-		ev.buf = append(ev.buf, tail...)
-		ev.end()
-	}
-	if includeUsage {
-		ev.buf = append(ev.buf, h...)
-		ev.buf = appendUsage(ev.buf, usage)
-		ev.end()
-	}
-	if reply.Fault != FaultNoDone {
-		ev.done()
-	}
+	return endStream(events, chunk, usage, includeUsage, reply.Fault)
 }

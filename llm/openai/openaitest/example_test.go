@@ -92,3 +92,54 @@ func ExampleServer_Enqueue() {
 	// call: get_weather {"city":"Paris"}
 	// then: 429 rate_limit_exceeded
 }
+
+// The Responses API, plain and streamed: the stream's text deltas add up
+// to the answer, and response.completed carries the whole response.
+func Example_responses() {
+	srv := openaitest.NewServer()
+	defer srv.Close()
+	ctx := context.Background()
+	client := srv.Client()
+	req := openai.CreateResponseRequest{
+		Model:        "gpt-4.1-mini",
+		Instructions: "Be brief.",
+		Input:        "Hello there",
+	}
+
+	resp, err := client.CreateResponse(ctx, req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(resp.ID, resp.Status, resp.GetOutputText())
+	fmt.Println(resp.Usage.InputTokens, resp.Usage.OutputTokens, resp.Usage.TotalTokens)
+
+	stream, err := client.CreateResponseStream(ctx, req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer stream.Close()
+	var text string
+	for {
+		event, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		switch event.Type {
+		case openai.ResponseStreamEventOutputTextDelta:
+			text += event.Delta
+		case openai.ResponseStreamEventCompleted:
+			fmt.Printf("%q, then %s (sequence number %d) with %d tokens\n",
+				text, event.Type, event.SequenceNumber, event.Response.Usage.TotalTokens)
+		}
+	}
+	// Output:
+	// resp_1 completed You said: Hello there
+	// 4 4 8
+	// "You said: Hello there", then response.completed (sequence number 11) with 8 tokens
+}

@@ -17,12 +17,22 @@ const Created int64 = 1735689600
 // empty assistant message with finish reason "stop".
 //
 // The chat endpoint uses every field. The legacy completions endpoint uses
-// Content (as the text of every choice), FinishReason, Model, Usage, Chunks,
-// ChunkDelay and Fault, and ignores ToolCalls. The embeddings endpoint uses
-// only Model, Usage and Fault.
+// Content and Texts (as the texts of its choices), FinishReason, Model,
+// Usage, Chunks, ChunkDelay and Fault, and ignores ToolCalls. The
+// responses endpoint uses Content (the output text), ToolCalls (as
+// function_call items), Model, Usage, Chunks, ChunkDelay and Fault, and
+// ignores Texts and FinishReason. The embeddings endpoint uses only Model,
+// Usage and Fault.
 type Reply struct {
-	// Content is the assistant text (chat) or the completion text.
+	// Content is the assistant text (chat) or the completion text, of
+	// every choice that Texts does not cover.
 	Content string
+
+	// Texts, when set, are the texts of the first choices by index: the
+	// chat choices of a request with "n", or the choices of a legacy
+	// completion, which come one per prompt (n per prompt with "n", in
+	// prompt order). A choice past the end of Texts gets Content.
+	Texts []string
 
 	// ToolCalls are the assistant's tool calls. An empty ID becomes
 	// "call_<request number>_<position>", an empty Type becomes "function".
@@ -35,9 +45,14 @@ type Reply struct {
 	// Model is the model named in the response; by default the request's.
 	Model string
 
-	// Usage is sent verbatim when set, details included. Otherwise the
-	// server computes it with Tokens (see DefaultResponder) and sends no
-	// prompt or completion token details (they are null).
+	// Usage is sent verbatim when set, so that a nil PromptTokensDetails
+	// or CompletionTokensDetails goes out as null, as some
+	// OpenAI-compatible servers send it. Otherwise the server computes it
+	// with Tokens (see DefaultResponder) and, like the API, sends both
+	// details objects, with zeros. The responses endpoint sends
+	// PromptTokens as input_tokens, CompletionTokens as output_tokens,
+	// TotalTokens, and of the details only cached_tokens and
+	// reasoning_tokens (zeros when nil).
 	Usage *openai.Usage
 
 	// Chunks is the number of content deltas a stream splits Content into,
@@ -66,31 +81,44 @@ const (
 	FaultNone Fault = iota
 
 	// FaultRateLimit answers 429 Too Many Requests with the JSON body OpenAI
-	// sends ({"error":{"message":…,"type":"requests","code":"rate_limit_exceeded"}})
-	// and x-ratelimit-* headers, before any stream starts. go-openai returns
-	// an *openai.APIError with HTTPStatusCode 429.
+	// sends ({"error":{"message":…,"type":"requests","code":"rate_limit_exceeded"}}),
+	// x-ratelimit-* headers, and retry-after: 0 and retry-after-ms: 10
+	// headers, before any stream starts. go-openai returns an
+	// *openai.APIError with HTTPStatusCode 429; openai-go retries after
+	// 10ms on its own (twice by default).
 	FaultRateLimit
 
-	// FaultBadGateway answers 502 Bad Gateway with an HTML body, as a proxy
-	// in front of the API does. go-openai returns an *openai.RequestError
-	// with HTTPStatusCode 502.
+	// FaultBadGateway answers 502 Bad Gateway with an HTML body and no
+	// retry-after header, as a proxy in front of the API does. go-openai
+	// returns an *openai.RequestError with HTTPStatusCode 502; openai-go
+	// retries on its own after its own backoff (about half a second).
 	FaultBadGateway
 
 	// FaultStreamError, on a stream, sends the first half of the content
-	// deltas (after the role chunk for chat; of the first choice only for
-	// legacy completions; no tool calls), then an error event
+	// deltas (of each chat choice, after its role chunk; of the first
+	// choice only for legacy completions; no tool calls), then an error event
 	// (data: {"error":{…,"type":"server_error"}}) and ends the stream
 	// without "[DONE]". go-openai's Recv returns an error wrapping an
 	// *openai.APIError whose HTTPStatusCode is 0 (the status line already
-	// said 200). On a request that is not streamed it answers
-	// 500 with a server_error JSON body, which go-openai returns as an
-	// *openai.APIError with HTTPStatusCode 500.
+	// said 200); openai-go's Stream.Err returns an error.
+	//
+	// A Responses stream instead ends, after the first half of its text
+	// deltas (and no function calls), with the event the API sends when a
+	// response fails: response.failed, whose response has status "failed"
+	// and error {"code":"server_error",…}. Both SDKs decode it as an
+	// ordinary event; the client has to look at its type.
+	//
+	// On a request that is not streamed it answers 500 with a server_error
+	// JSON body, which go-openai returns as an *openai.APIError with
+	// HTTPStatusCode 500 (openai-go retries it).
 	FaultStreamError
 
 	// FaultNoDone, on a stream, sends every chunk (finish and usage
 	// included) but ends the body without "data: [DONE]". go-openai's Recv
 	// then returns io.EOF, exactly as after [DONE], so a client cannot tell
-	// the two apart. It has no effect on requests that are not streamed.
+	// the two apart. A Responses stream, which has no [DONE], ends without
+	// its response.completed event: the stream ends early, usage never
+	// comes. It has no effect on requests that are not streamed.
 	FaultNoDone
 )
 
@@ -116,18 +144,26 @@ func (f Fault) String() string {
 //
 //   - chat, last message from a tool: "Tool result: <its text>";
 //   - chat, otherwise: "You said: <text of the last user message>";
-//   - legacy completion: "You said: <last prompt>";
-//   - either, with no text to echo: "You said nothing.";
+//   - responses, input a string: "You said: <input>"; last input item a
+//     function_call_output: "Tool result: <its output>"; otherwise "You
+//     said: <text of the last user message item>" (instructions are not
+//     the user's);
+//   - legacy completion: "You said: <prompt>", each prompt answered in
+//     its own choices (Reply.Texts) when there are several;
+//   - any of these, with no text to echo: "You said nothing.";
 //   - embeddings and anything else: the zero Reply.
 //
 // The text of a message is its Content, or else its text parts joined by a
 // space. Usage is left to the server, which computes it with Tokens:
 // prompt_tokens is the sum over the request's messages (or prompts) of the
 // Tokens of their content, their text parts, and the name and arguments of
-// their tool calls (a token array counts one token per element);
-// completion_tokens is Tokens(Content) plus, for each tool call, the Tokens
-// of its name and of its arguments (times the number of choices for legacy
-// completions); total_tokens is their sum.
+// their tool calls (a token array counts one token per element); on the
+// responses endpoint input_tokens is the Tokens of the instructions plus,
+// over the input items, those of their content, text parts, name,
+// arguments and output;
+// completion_tokens (output_tokens) is, summed over the choices, the Tokens
+// of the choice's text plus, for each tool call, the Tokens of its name and
+// of its arguments; total_tokens is their sum.
 func DefaultResponder(r Request) Reply {
 	switch {
 	case r.Chat != nil:
@@ -142,14 +178,43 @@ func DefaultResponder(r Request) Reply {
 		}
 		return Reply{Content: youSaid("")}
 	case r.Completion != nil:
-		texts, _ := promptTexts(r.Completion.Prompt)
-		last := ""
-		if len(texts) > 0 {
-			last = texts[len(texts)-1]
+		prompts, _ := promptTexts(r.Completion.Prompt)
+		if len(prompts) <= 1 {
+			return Reply{Content: youSaid(strings.Join(prompts, ""))}
 		}
-		return Reply{Content: youSaid(last)}
+		n := max(r.Completion.N, 1)
+		texts := make([]string, 0, n*len(prompts))
+		for _, p := range prompts {
+			for range n {
+				texts = append(texts, youSaid(p))
+			}
+		}
+		return Reply{Texts: texts}
+	case r.Response != nil:
+		return responseReply(r.Response.Input)
 	}
 	return Reply{}
+}
+
+// responseReply is DefaultResponder's answer to a Responses input.
+func responseReply(input any) Reply {
+	switch in := input.(type) {
+	case string:
+		return Reply{Content: youSaid(in)}
+	case []any:
+		if n := len(in); n > 0 {
+			if last, _ := in[n-1].(map[string]any); last["type"] == "function_call_output" {
+				output, _ := last["output"].(string)
+				return Reply{Content: "Tool result: " + output}
+			}
+		}
+		for i := len(in) - 1; i >= 0; i-- {
+			if item, _ := in[i].(map[string]any); item["role"] == openai.ChatMessageRoleUser {
+				return Reply{Content: youSaid(itemText(item))}
+			}
+		}
+	}
+	return Reply{Content: youSaid("")}
 }
 
 func youSaid(text string) string {
@@ -223,6 +288,38 @@ func toolCallTokens(calls []openai.ToolCall) int {
 		n += Tokens(c.Function.Name) + Tokens(c.Function.Arguments)
 	}
 	return n
+}
+
+// text is the text of choice i.
+func (r *Reply) text(i int) string {
+	if i < len(r.Texts) {
+		return r.Texts[i]
+	}
+	return r.Content
+}
+
+// textTokens is the sum of the Tokens of the texts of the first choices.
+func (r *Reply) textTokens(choices int) int {
+	n := 0
+	for i := range choices {
+		n += Tokens(r.text(i))
+	}
+	return n
+}
+
+// usage is the scripted Usage, or else the counts given with both details
+// objects, zeros, as the API sends them.
+func (r *Reply) usage(promptTokens, completionTokens int) *openai.Usage {
+	if r.Usage != nil {
+		return r.Usage
+	}
+	return &openai.Usage{
+		PromptTokens:            promptTokens,
+		CompletionTokens:        completionTokens,
+		TotalTokens:             promptTokens + completionTokens,
+		PromptTokensDetails:     &openai.PromptTokensDetails{},
+		CompletionTokensDetails: &openai.CompletionTokensDetails{},
+	}
 }
 
 func (r *Reply) chatFinishReason() openai.FinishReason {

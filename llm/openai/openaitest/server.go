@@ -48,16 +48,22 @@ type Request struct {
 	Path     string      // URL path, such as "/v1/chat/completions"
 	RawQuery string      // such as "api-version=2023-05-15" for Azure
 	Header   http.Header // a copy of the request headers
-	Body     []byte      // the raw body
+
+	// Body is exactly the bytes received, also on a server created with
+	// WithoutRecording (whose responder still gets it), so that fields the
+	// go-openai types below drop (a string "stop", "prompt_cache_key",
+	// "modalities", …) can be asserted on.
+	Body []byte
 
 	// At most one of these is set: the body decoded for the endpoint it was
-	// sent to. The decoding is lenient: a field whose JSON type does not fit
-	// the go-openai type (such as metadata with a number value) is left
-	// zero. All three are nil for an unknown path or a body that is not
-	// JSON.
+	// sent to (Response for POST …/responses). The decoding is lenient: a
+	// field whose JSON type does not fit the go-openai type (such as
+	// metadata with a number value) is left zero. All are nil for an
+	// unknown path or a body that is not JSON.
 	Chat       *openai.ChatCompletionRequest
 	Completion *openai.CompletionRequest
 	Embedding  *openai.EmbeddingRequest
+	Response   *openai.CreateResponseRequest
 }
 
 // NewServer starts a Server on a free port of 127.0.0.1. It panics when no
@@ -122,9 +128,10 @@ func (s *Server) Client() *openai.Client {
 }
 
 // Enqueue appends scripted replies. Each request to a model endpoint (chat
-// completions, completions, embeddings) takes the oldest queued reply; when
-// the queue is empty the responder answers. Requests rejected before they
-// reach a model (unknown path, bad JSON) take nothing from the queue.
+// completions, completions, embeddings, responses) takes the oldest queued
+// reply; when the queue is empty the responder answers. Requests rejected
+// before they reach a model (unknown path, bad JSON, a required parameter
+// missing) take nothing from the queue.
 func (s *Server) Enqueue(replies ...Reply) {
 	s.mu.Lock()
 	s.queue = append(s.queue, replies...)
@@ -187,6 +194,7 @@ const (
 	endpointChat
 	endpointCompletion
 	endpointEmbedding
+	endpointResponse
 )
 
 func route(path string) endpoint {
@@ -198,6 +206,8 @@ func route(path string) endpoint {
 		return endpointCompletion
 	case strings.HasSuffix(path, "/embeddings"):
 		return endpointEmbedding
+	case strings.HasSuffix(path, "/responses"):
+		return endpointResponse
 	}
 	return endpointUnknown
 }
@@ -254,14 +264,21 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case endpointEmbedding:
 		req.Embedding = new(openai.EmbeddingRequest)
 		_ = json.Unmarshal(body, req.Embedding)
+	case endpointResponse:
+		req.Response = new(openai.CreateResponseRequest)
+		_ = json.Unmarshal(body, req.Response)
 	}
 	s.recordRequest(req)
 
+	if e := checkRequired(ep, body); e != nil {
+		writeAPIError(w, http.StatusBadRequest, e)
+		return
+	}
 	var inputs []embeddingInput
 	if ep == endpointEmbedding {
 		var ok bool
 		if inputs, ok = embeddingInputs(req.Embedding.Input); !ok {
-			writeError(w, http.StatusBadRequest, "'input' must be a string, an array of strings, an array of tokens or an array of token arrays.", "invalid_request_error", "")
+			writeAPIError(w, http.StatusBadRequest, paramError("'input' must be a string, an array of strings, an array of tokens or an array of token arrays.", "input", ""))
 			return
 		}
 	}
@@ -283,6 +300,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveCompletion(w, r, req.Completion, &reply, seq)
 	case endpointEmbedding:
 		serveEmbeddings(w, req.Embedding, inputs, &reply)
+	case endpointResponse:
+		s.serveResponse(w, r, req.Response, body, &reply, seq)
 	}
 }
 
@@ -296,10 +315,10 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// stream sends the events of ev with a flush after each, pausing delay
-// before every event but the first. It returns early when the client goes
-// away, and aborts the response when the server closes.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, ev *events, delay time.Duration) {
+// stream sends events with a flush after each, pausing delay before every
+// event but the first. It returns early when the client goes away, and
+// aborts the response when the server closes.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, events [][]byte, delay time.Duration) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
@@ -312,8 +331,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, ev *events, dela
 			timer.Stop()
 		}
 	}()
-	start := 0
-	for i, end := range ev.ends {
+	for i, event := range events {
 		if i > 0 && delay > 0 {
 			if timer == nil {
 				timer = time.NewTimer(delay)
@@ -330,12 +348,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, ev *events, dela
 				panic(http.ErrAbortHandler)
 			}
 		}
-		if _, err := w.Write(ev.buf[start:end]); err != nil {
+		if _, err := w.Write(event); err != nil {
 			return
 		}
 		if err := rc.Flush(); err != nil {
 			return
 		}
-		start = end
 	}
 }

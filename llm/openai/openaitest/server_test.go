@@ -26,11 +26,32 @@ func newServer(t testing.TB, opts ...openaitest.Option) *openaitest.Server {
 	return srv
 }
 
+// usage is what the server reports unless scripted: the counts, and both
+// details objects with zeros.
+func usage(prompt, completion int) openai.Usage {
+	return openai.Usage{
+		PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion,
+		PromptTokensDetails: &openai.PromptTokensDetails{}, CompletionTokensDetails: &openai.CompletionTokensDetails{},
+	}
+}
+
 func userChat(text string) openai.ChatCompletionRequest {
 	return openai.ChatCompletionRequest{
 		Model:    "gpt-4o-mini",
 		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: text}},
 	}
+}
+
+// streamChat streams req with go-openai and returns the chunks and the
+// error that ended the stream (io.EOF for a clean end).
+func streamChat(t *testing.T, srv *openaitest.Server, req openai.ChatCompletionRequest) ([]openai.ChatCompletionStreamResponse, error) {
+	t.Helper()
+	stream, err := srv.Client().CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	return recvAll(t, stream)
 }
 
 // recvAll reads a chat stream to its end and returns the chunks and the
@@ -115,8 +136,7 @@ func TestChat(t *testing.T) {
 	if c.Message.Role != "assistant" || c.Message.Content != "You said: Hello there" || c.FinishReason != openai.FinishReasonStop {
 		t.Errorf("choice = %+v", c)
 	}
-	want := openai.Usage{PromptTokens: 2, CompletionTokens: 4, TotalTokens: 6}
-	if !reflect.DeepEqual(resp.Usage, want) {
+	if want := usage(2, 4); !reflect.DeepEqual(resp.Usage, want) {
 		t.Errorf("usage = %+v, want %+v", resp.Usage, want)
 	}
 }
@@ -192,7 +212,7 @@ func TestChatStream(t *testing.T) {
 			if a.usageChunks != 1 {
 				t.Fatalf("got %d usage chunks, want 1", a.usageChunks)
 			}
-			if *a.usage != (openai.Usage{PromptTokens: 3, CompletionTokens: 5, TotalTokens: 8}) {
+			if !reflect.DeepEqual(*a.usage, usage(3, 5)) {
 				t.Errorf("usage = %+v", *a.usage)
 			}
 			if last := chunks[len(chunks)-1]; last.Usage == nil {
@@ -219,12 +239,7 @@ func TestChatStreamChunks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t)
 			srv.Enqueue(openaitest.Reply{Content: tt.content, Chunks: tt.chunks})
-			stream, err := srv.Client().CreateChatCompletionStream(context.Background(), userChat("x"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stream.Close()
-			chunks, err := recvAll(t, stream)
+			chunks, err := streamChat(t, srv, userChat("x"))
 			if !errors.Is(err, io.EOF) {
 				t.Fatal(err)
 			}
@@ -242,12 +257,7 @@ func TestChatStreamChunks(t *testing.T) {
 		srv := newServer(t)
 		content := strings.Repeat("token ", 500)
 		srv.Enqueue(openaitest.Reply{Content: content, Chunks: 500})
-		stream, err := srv.Client().CreateChatCompletionStream(context.Background(), userChat("x"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stream.Close()
-		chunks, err := recvAll(t, stream)
+		chunks, err := streamChat(t, srv, userChat("x"))
 		if !errors.Is(err, io.EOF) {
 			t.Fatal(err)
 		}
@@ -293,12 +303,7 @@ func TestChatToolCalls(t *testing.T) {
 	t.Run("stream", func(t *testing.T) {
 		srv := newServer(t)
 		srv.Enqueue(openaitest.Reply{ToolCalls: weatherCalls})
-		stream, err := srv.Client().CreateChatCompletionStream(context.Background(), userChat("weather?"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stream.Close()
-		chunks, err := recvAll(t, stream)
+		chunks, err := streamChat(t, srv, userChat("weather?"))
 		if !errors.Is(err, io.EOF) {
 			t.Fatal(err)
 		}
@@ -343,7 +348,7 @@ func TestCompletion(t *testing.T) {
 	if resp.ID != "cmpl-1" || resp.Object != "text_completion" || len(resp.Choices) != 1 || resp.Choices[0].Text != "You said: Once upon a time" || resp.Choices[0].FinishReason != "stop" {
 		t.Errorf("response = %+v", resp)
 	}
-	if resp.Usage == nil || *resp.Usage != (openai.Usage{PromptTokens: 4, CompletionTokens: 6, TotalTokens: 10}) {
+	if resp.Usage == nil || !reflect.DeepEqual(*resp.Usage, usage(4, 6)) {
 		t.Errorf("usage = %+v", resp.Usage)
 	}
 
@@ -351,10 +356,10 @@ func TestCompletion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(resp.Choices) != 2 || resp.Choices[1].Index != 1 || resp.Choices[1].Text != "You said: two words" {
+	if len(resp.Choices) != 2 || resp.Choices[0].Text != "You said: one" || resp.Choices[1].Index != 1 || resp.Choices[1].Text != "You said: two words" {
 		t.Errorf("choices = %+v", resp.Choices)
 	}
-	if *resp.Usage != (openai.Usage{PromptTokens: 3, CompletionTokens: 8, TotalTokens: 11}) {
+	if !reflect.DeepEqual(*resp.Usage, usage(3, 7)) {
 		t.Errorf("usage = %+v", resp.Usage)
 	}
 
@@ -366,7 +371,7 @@ func TestCompletion(t *testing.T) {
 	}
 	defer stream.Close()
 	var text, finish string
-	var usage *openai.Usage
+	var streamed *openai.Usage
 	for {
 		chunk, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -376,7 +381,7 @@ func TestCompletion(t *testing.T) {
 			t.Fatal(err)
 		}
 		if chunk.Usage != nil {
-			usage = chunk.Usage
+			streamed = chunk.Usage
 		}
 		for _, c := range chunk.Choices {
 			text += c.Text
@@ -388,8 +393,8 @@ func TestCompletion(t *testing.T) {
 	if text != "You said: tell" || finish != "stop" {
 		t.Errorf("streamed text %q, finish %q", text, finish)
 	}
-	if usage == nil || *usage != (openai.Usage{PromptTokens: 1, CompletionTokens: 3, TotalTokens: 4}) {
-		t.Errorf("streamed usage = %+v", usage)
+	if streamed == nil || !reflect.DeepEqual(*streamed, usage(1, 3)) {
+		t.Errorf("streamed usage = %+v", streamed)
 	}
 }
 
@@ -491,12 +496,7 @@ func TestFaults(t *testing.T) {
 	t.Run("stream error", func(t *testing.T) {
 		srv := newServer(t)
 		srv.Enqueue(openaitest.Reply{Content: "one two three four", Fault: openaitest.FaultStreamError})
-		stream, err := srv.Client().CreateChatCompletionStream(ctx, userChat("x"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stream.Close()
-		chunks, err := recvAll(t, stream)
+		chunks, err := streamChat(t, srv, userChat("x"))
 		var apiErr *openai.APIError
 		if !errors.As(err, &apiErr) || apiErr.Type != "server_error" || apiErr.HTTPStatusCode != 0 {
 			t.Fatalf("stream ended with %T %v, want an error wrapping *openai.APIError", err, err)
@@ -517,12 +517,7 @@ func TestFaults(t *testing.T) {
 		srv.Enqueue(openaitest.Reply{Content: "all of it", Fault: openaitest.FaultNoDone})
 		req := userChat("x")
 		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-		stream, err := srv.Client().CreateChatCompletionStream(ctx, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stream.Close()
-		chunks, err := recvAll(t, stream)
+		chunks, err := streamChat(t, srv, req)
 		// go-openai cannot tell a missing [DONE] from a clean end.
 		if !errors.Is(err, io.EOF) {
 			t.Fatalf("stream ended with %v, want io.EOF", err)
@@ -670,33 +665,37 @@ func TestDefaultResponder(t *testing.T) {
 	tests := []struct {
 		name string
 		req  openaitest.Request
-		want string
+		want openaitest.Reply
 	}{
 		{"last user message", openaitest.Request{Chat: &openai.ChatCompletionRequest{Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: "Be brief."}, user("first"), {Role: openai.ChatMessageRoleAssistant, Content: "ok"}, user("second"),
-		}}}, "You said: second"},
+		}}}, openaitest.Reply{Content: "You said: second"}},
 		{"text parts", openaitest.Request{Chat: &openai.ChatCompletionRequest{Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleUser, MultiContent: []openai.ChatMessagePart{
 				{Type: openai.ChatMessagePartTypeText, Text: "What is"},
 				{Type: openai.ChatMessagePartTypeImageURL, ImageURL: &openai.ChatMessageImageURL{URL: "data:image/png;base64,AA=="}},
 				{Type: openai.ChatMessagePartTypeText, Text: "this?"},
 			}},
-		}}}, "You said: What is this?"},
+		}}}, openaitest.Reply{Content: "You said: What is this?"}},
 		{"tool result", openaitest.Request{Chat: &openai.ChatCompletionRequest{Messages: []openai.ChatCompletionMessage{
 			user("weather?"), {Role: openai.ChatMessageRoleAssistant, ToolCalls: weatherCalls[:1]},
 			{Role: openai.ChatMessageRoleTool, ToolCallID: "call_weather", Content: "18°C, sunny"},
-		}}}, "Tool result: 18°C, sunny"},
+		}}}, openaitest.Reply{Content: "Tool result: 18°C, sunny"}},
 		{"no user message", openaitest.Request{Chat: &openai.ChatCompletionRequest{Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: "Be brief."},
-		}}}, "You said nothing."},
-		{"completion", openaitest.Request{Completion: &openai.CompletionRequest{Prompt: []any{"a", "b c"}}}, "You said: b c"},
-		{"completion tokens", openaitest.Request{Completion: &openai.CompletionRequest{Prompt: []any{1.0, 2.0}}}, "You said nothing."},
-		{"embeddings", openaitest.Request{Embedding: &openai.EmbeddingRequest{Input: "x"}}, ""},
+		}}}, openaitest.Reply{Content: "You said nothing."}},
+		{"completion", openaitest.Request{Completion: &openai.CompletionRequest{Prompt: "a b"}}, openaitest.Reply{Content: "You said: a b"}},
+		{"completion prompts", openaitest.Request{Completion: &openai.CompletionRequest{Prompt: []any{"a", "b c"}}},
+			openaitest.Reply{Texts: []string{"You said: a", "You said: b c"}}},
+		{"completion prompts, n", openaitest.Request{Completion: &openai.CompletionRequest{Prompt: []any{"a", "b"}, N: 2}},
+			openaitest.Reply{Texts: []string{"You said: a", "You said: a", "You said: b", "You said: b"}}},
+		{"completion tokens", openaitest.Request{Completion: &openai.CompletionRequest{Prompt: []any{1.0, 2.0}}}, openaitest.Reply{Content: "You said nothing."}},
+		{"embeddings", openaitest.Request{Embedding: &openai.EmbeddingRequest{Input: "x"}}, openaitest.Reply{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := openaitest.DefaultResponder(tt.req); got.Content != tt.want || got.ToolCalls != nil || got.Usage != nil {
-				t.Errorf("DefaultResponder = %+v, want Content %q only", got, tt.want)
+			if got := openaitest.DefaultResponder(tt.req); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("DefaultResponder = %+v, want %+v", got, tt.want)
 			}
 		})
 	}
