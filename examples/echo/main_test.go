@@ -36,7 +36,8 @@ func start(t *testing.T) (*httptest.Server, *openaitest.Server, *tracetest.SpanR
 	)
 	fake := openaitest.NewServer()
 	t.Cleanup(fake.Close)
-	client := oiopenai.NewClientWithConfig(fake.ClientConfig(), oiopenai.WithTracerProvider(tp))
+	// The client takes the provider of the server span: it needs no option.
+	client := oiopenai.NewClientWithConfig(fake.ClientConfig())
 	srv := httptest.NewServer(newServer(tp, newBot(client, "gpt-4o-mini")))
 	t.Cleanup(srv.Close)
 	return srv, fake, rec

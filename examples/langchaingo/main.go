@@ -110,7 +110,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b := newBot(llm, model, tp)
+	b := newBot(llm, model)
 
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	srv := &http.Server{Addr: addr, Handler: newHandler(tp, b), ReadHeaderTimeout: 5 * time.Second}
@@ -159,7 +159,6 @@ const maxSessions = 1000
 type bot struct {
 	model *langchaingo.Model
 	tools []tools.Tool
-	tp    trace.TracerProvider
 
 	mu       sync.Mutex
 	sessions map[string]*conversation
@@ -172,12 +171,14 @@ type conversation struct {
 	agent *langchaingo.Chain
 }
 
-func newBot(llm llms.Model, modelName string, tp trace.TracerProvider) *bot {
+// newBot wraps llm and the calculator. The wrappers start their spans with
+// the TracerProvider of the span in the call's context (the server span's),
+// so they need no provider of their own.
+func newBot(llm llms.Model, modelName string) *bot {
 	return &bot{
 		// langchaingo's backends keep their model name private: name it.
-		model:    langchaingo.WrapModel(llm, langchaingo.WithTracerProvider(tp), langchaingo.WithModelName(modelName)),
-		tools:    []tools.Tool{langchaingo.WrapTool(tools.Calculator{}, langchaingo.WithTracerProvider(tp))},
-		tp:       tp,
+		model:    langchaingo.WrapModel(llm, langchaingo.WithModelName(modelName)),
+		tools:    []tools.Tool{langchaingo.WrapTool(tools.Calculator{})},
 		sessions: map[string]*conversation{},
 	}
 }
@@ -198,7 +199,7 @@ func (b *bot) conversation(session string) *conversation {
 	executor := agents.NewExecutor(agent,
 		agents.WithMemory(memory.NewConversationWindowBuffer(10)),
 		agents.WithMaxIterations(4))
-	c := &conversation{agent: langchaingo.WrapChain(executor, langchaingo.WithTracerProvider(b.tp))}
+	c := &conversation{agent: langchaingo.WrapChain(executor)}
 	if session != "" {
 		if len(b.sessions) >= maxSessions {
 			for k := range b.sessions {

@@ -32,7 +32,7 @@ func setup(t *testing.T) (*openaitest.Server, *httptest.Server, *tracetest.SpanR
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(newHandler(tp, newBot(llm, "gpt-4o-mini", tp)))
+	srv := httptest.NewServer(newHandler(tp, newBot(llm, "gpt-4o-mini")))
 	t.Cleanup(srv.Close)
 	return fake, srv, rec
 }
