@@ -35,13 +35,17 @@ func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, er
 			o.apply(&c)
 		}
 	}
+	lim, err := resolveLimits(c)
+	if err != nil {
+		return nil, err
+	}
 	exporter := c.exporter
 	if exporter == nil {
 		target, err := resolve(c)
 		if err != nil {
 			return nil, err
 		}
-		if exporter, err = target.newExporter(ctx); err != nil {
+		if exporter, err = target.newExporter(ctx, lim.maxExport); err != nil {
 			return nil, fmt.Errorf("phoenix: creating the OTLP exporter: %w", err)
 		}
 	}
@@ -63,11 +67,7 @@ func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, er
 	if c.sampler != nil {
 		tpOpts = append(tpOpts, sdktrace.WithSampler(c.sampler))
 	}
-	if c.syncExport {
-		tpOpts = append(tpOpts, sdktrace.WithSyncer(exporter))
-	} else {
-		tpOpts = append(tpOpts, sdktrace.WithBatcher(exporter, c.batchOpts...))
-	}
+	tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(exportProcessor(exporter, c.syncExport, c.batchOpts, lim)))
 	for _, p := range c.processors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
@@ -224,16 +224,18 @@ func checkHeader(k, v string) error {
 	return nil
 }
 
-func (t target) newExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
+// newExporter builds the OTLP exporter. Its own request-size check is set
+// to maxBytes, the limit the requests are split to fit, as a last guard.
+func (t target) newExporter(ctx context.Context, maxBytes int) (sdktrace.SpanExporter, error) {
 	switch t.protocol {
 	case GRPC:
-		opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(t.url.Host), otlptracegrpc.WithHeaders(t.headers)}
+		opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(t.url.Host), otlptracegrpc.WithHeaders(t.headers), otlptracegrpc.WithMaxRequestSize(maxBytes)}
 		if t.url.Scheme == "http" {
 			opts = append(opts, otlptracegrpc.WithInsecure())
 		}
 		return otlptracegrpc.New(ctx, opts...)
 	default:
-		return otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(t.url.String()), otlptracehttp.WithHeaders(t.headers))
+		return otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(t.url.String()), otlptracehttp.WithHeaders(t.headers), otlptracehttp.WithMaxRequestSize(maxBytes))
 	}
 }
 
