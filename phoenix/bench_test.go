@@ -145,3 +145,42 @@ func BenchmarkSpanSize(b *testing.B) {
 		})
 	}
 }
+
+// The two costs Register adds to the export path, alone, on the same
+// spans: admitting a span as it ends (its size bound and the budget), and
+// splitting a batch of 512 (per span), into stand-ins that do nothing.
+// Side by side in one run of BenchmarkExportPath the difference drowns in
+// the noise of a shared machine; these are steadier.
+//
+//	go test -run '^$' -bench 'Admission|Split' ./phoenix
+func BenchmarkAdmission(b *testing.B) {
+	spans := shortSpans(b, 64)
+	p := &budgetProcessor{next: discard{}, budget: &budget{maxBytes: 1 << 62, maxSpans: 1 << 62}, drops: &dropReporter{}}
+	b.ReportAllocs()
+	for i := range b.N {
+		p.OnEnd(spans[i%len(spans)])
+	}
+}
+
+func BenchmarkSplit(b *testing.B) {
+	spans := shortSpans(b, 512)
+	batch := make([]sdktrace.ReadOnlySpan, len(spans))
+	for i, s := range spans {
+		n, held := spanSize(s)
+		batch[i] = &admittedSpan{ReadOnlySpan: s, encoded: n, held: held}
+	}
+	e := &limitExporter{next: discard{}, max: DefaultMaxExportBytes, drops: &dropReporter{}, budget: &budget{maxBytes: 1 << 62, maxSpans: 1 << 62}}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i += len(batch) {
+		e.ExportSpans(context.Background(), batch)
+	}
+}
+
+// discard is a span processor and exporter that does nothing.
+type discard struct{}
+
+func (discard) OnStart(context.Context, sdktrace.ReadWriteSpan)            {}
+func (discard) OnEnd(sdktrace.ReadOnlySpan)                                {}
+func (discard) ForceFlush(context.Context) error                           { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -35,7 +36,7 @@ func exportProcessor(exporter sdktrace.SpanExporter, syncExport bool, batchOpts 
 	if syncExport {
 		return sdktrace.NewSimpleSpanProcessor(e)
 	}
-	e.budget = &budget{maxBytes: l.budget, maxSpans: l.queue}
+	e.budget = &budget{maxBytes: l.budget, maxSpans: int64(l.queue)}
 	var opts []sdktrace.BatchSpanProcessorOption
 	for _, o := range batchOpts {
 		if o != nil {
@@ -46,16 +47,17 @@ func exportProcessor(exporter sdktrace.SpanExporter, syncExport bool, batchOpts 
 	return &budgetProcessor{next: sdktrace.NewBatchSpanProcessor(e, opts...), budget: e.budget, drops: drops}
 }
 
-// budget is what the spans waiting for export hold: admitted when they end,
-// released when the exporter is done with their batch.
+// budget is what the spans waiting for export hold: taken when they end,
+// released when the exporter is done with their batch. It takes no lock:
+// a span counts itself in first and backs out if that went over a limit,
+// so two spans racing for the last room may both back out, but what is
+// admitted is never over.
 type budget struct {
 	maxBytes int64
-	maxSpans int
+	maxSpans int64
 
-	mu     sync.Mutex
-	bytes  int64
-	spans  int
-	closed bool
+	bytes, spans atomic.Int64
+	closed       atomic.Bool
 }
 
 type admission int
@@ -68,33 +70,29 @@ const (
 
 // take admits a span holding n bytes if it fits.
 func (b *budget) take(n int64) admission {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	switch {
-	case b.closed:
+	if b.closed.Load() {
 		return closed
-	case b.spans >= b.maxSpans || b.bytes+n > b.maxBytes:
+	}
+	if b.spans.Add(1) > b.maxSpans {
+		b.spans.Add(-1)
 		return full
 	}
-	b.bytes += n
-	b.spans++
+	if b.bytes.Add(n) > b.maxBytes {
+		b.bytes.Add(-n)
+		b.spans.Add(-1)
+		return full
+	}
 	return admitted
 }
 
 // release gives back what spans admitted spans held.
 func (b *budget) release(n int64, spans int) {
-	b.mu.Lock()
-	b.bytes -= n
-	b.spans -= spans
-	b.mu.Unlock()
+	b.bytes.Add(-n)
+	b.spans.Add(-int64(spans))
 }
 
 // close makes every later take return closed.
-func (b *budget) close() {
-	b.mu.Lock()
-	b.closed = true
-	b.mu.Unlock()
-}
+func (b *budget) close() { b.closed.Store(true) }
 
 // admittedSpan is a span the budget admitted, with the sizes computed then,
 // so that the exporter neither measures it again nor releases a different
@@ -133,8 +131,7 @@ func (p *budgetProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !s.SpanContext().IsSampled() {
 		return // the batch span processor would not queue it either
 	}
-	n := encodedSize(s)
-	held := heldSize(s, n)
+	n, held := spanSize(s)
 	switch p.budget.take(held) {
 	case admitted:
 		p.next.OnEnd(&admittedSpan{ReadOnlySpan: s, encoded: n, held: held})

@@ -66,11 +66,7 @@ func pipeline(t *testing.T, exp sdktrace.SpanExporter, l limits) (*sdktrace.Trac
 	return tp, p.(*budgetProcessor).budget
 }
 
-func (b *budget) now() (bytes int64, spans int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.bytes, b.spans
-}
+func (b *budget) now() (bytes int64, spans int) { return b.bytes.Load(), int(b.spans.Load()) }
 
 func endNamed(tp trace.TracerProvider, name string, attrs ...attribute.KeyValue) {
 	_, s := tp.Tracer("t").Start(context.Background(), name, trace.WithAttributes(attrs...))

@@ -193,12 +193,10 @@ func (e *limitExporter) Shutdown(ctx context.Context) error {
 
 // wrappers tracks the ResourceSpans and ScopeSpans entries of the request
 // being filled, so that each resource and each scope is counted once per
-// request. Spans mostly come in runs of one scope, so the last scope found
-// is tried first.
+// request. A program has a handful of scopes: a list is enough.
 type wrappers struct {
 	resources []wrapperEntry
 	scopes    []wrapperEntry
-	last      int // in scopes
 }
 
 type wrapperEntry struct {
@@ -213,21 +211,27 @@ type wrapperEntry struct {
 // numbered request, and records them as counted in it.
 func (w *wrappers) add(s sdktrace.ReadOnlySpan, request int) int {
 	res, scope := s.Resource(), s.InstrumentationScope()
-	i := w.last
-	if i >= len(w.scopes) || w.scopes[i].res != res || w.scopes[i].scope != scope {
-		i = slices.IndexFunc(w.scopes, func(e wrapperEntry) bool { return e.res == res && e.scope == scope })
-		if i < 0 {
-			r := slices.IndexFunc(w.resources, func(e wrapperEntry) bool { return e.res == res })
-			if r < 0 {
-				w.resources = append(w.resources, wrapperEntry{res: res, bytes: resourceSize(res)})
-				r = len(w.resources) - 1
-			}
-			w.scopes = append(w.scopes, wrapperEntry{res: res, scope: scope, bytes: scopeSize(scope), parent: r})
-			i = len(w.scopes) - 1
+	i := w.find(res, scope)
+	if i < 0 {
+		r := slices.IndexFunc(w.resources, func(e wrapperEntry) bool { return e.res == res })
+		if r < 0 {
+			w.resources = append(w.resources, wrapperEntry{res: res, bytes: resourceSize(res)})
+			r = len(w.resources) - 1
 		}
-		w.last = i
+		w.scopes = append(w.scopes, wrapperEntry{res: res, scope: scope, bytes: scopeSize(scope), parent: r})
+		i = len(w.scopes) - 1
 	}
 	return w.scopes[i].countIn(request) + w.resources[w.scopes[i].parent].countIn(request)
+}
+
+// find returns the index in w.scopes of the entry of res and scope, or -1.
+func (w *wrappers) find(res *resource.Resource, scope instrumentation.Scope) int {
+	for i := range w.scopes {
+		if e := &w.scopes[i]; e.res == res && e.scope == scope {
+			return i
+		}
+	}
+	return -1
 }
 
 // countIn returns the entry's bytes the first time it is counted in

@@ -42,30 +42,42 @@ func uint32Field(n int) int {
 	return 1 + protowire.SizeVarint(uint64(min(n, math.MaxUint32)))
 }
 
-// encodedSize is an upper bound of the bytes s takes in an OTLP export
-// request: its entry in ScopeSpans.spans, tag and length prefix included.
-func encodedSize(s sdktrace.ReadOnlySpan) int {
-	sc := s.SpanContext()
-	n := lenField(16) + lenField(8) + lenField(8) // trace_id, span_id, parent_span_id
-	n += 2 + 4                                    // flags: fixed32 with a two-byte tag (field 16)
-	n += 1 + 1                                    // kind
-	n += 2 * (1 + 8)                              // start and end times, fixed64
-	if ts := sc.TraceState(); ts.Len() > 0 {
+// spanFixedBytes is what a span's fields of fixed size take: trace_id,
+// span_id and parent_span_id (tag, length, bytes), flags (fixed32 with a
+// two-byte tag: field 16), kind, start and end times (fixed64), and the
+// three dropped counts, given the largest uint32 varint: reading them would
+// cost more than the bytes they may save.
+const spanFixedBytes = (1 + 1 + 16) + 2*(1+1+8) + (2 + 4) + (1 + 1) + 2*(1+8) + 3*(1+5)
+
+// spanSize returns an upper bound of the bytes s takes in an OTLP export
+// request, its entry in ScopeSpans.spans (tag and length prefix included),
+// and what the memory budget charges for it: the encoded size stands for
+// the strings it holds, to which the Go structures holding them are added
+// (the span's snapshot; 64 bytes per attribute.KeyValue, twice that for the
+// room the SDK's slices grow into; events and links), so that the budget
+// is not outrun by spans of many small attributes.
+func spanSize(s sdktrace.ReadOnlySpan) (encoded int, held int64) {
+	const (
+		snapshotBytes  = 512
+		attributeBytes = 2 * 64
+		entryBytes     = 128
+	)
+	attrs, events, links := s.Attributes(), s.Events(), s.Links()
+	n := spanFixedBytes + attributesSize(attrs)
+	if ts := s.SpanContext().TraceState(); ts.Len() > 0 {
 		n += lenField(len(ts.String()))
 	}
 	if name := s.Name(); name != "" {
 		n += lenField(len(name))
 	}
-	n += attributesSize(s.Attributes())
-	n += uint32Field(s.DroppedAttributes()) + uint32Field(s.DroppedEvents()) + uint32Field(s.DroppedLinks())
-	for _, e := range s.Events() {
+	for _, e := range events {
 		ev := 1 + 8 + attributesSize(e.Attributes) + uint32Field(e.DroppedAttributeCount)
 		if e.Name != "" {
 			ev += lenField(len(e.Name))
 		}
 		n += lenField(ev)
 	}
-	for _, l := range s.Links() {
+	for _, l := range links {
 		ln := lenField(16) + lenField(8) + 1 + 4 + attributesSize(l.Attributes) + uint32Field(l.DroppedAttributeCount)
 		if ts := l.SpanContext.TraceState(); ts.Len() > 0 {
 			ln += lenField(len(ts.String()))
@@ -76,28 +88,42 @@ func encodedSize(s sdktrace.ReadOnlySpan) int {
 	if d := s.Status().Description; d != "" {
 		st += lenField(len(d))
 	}
-	n += lenField(st)
-	return lenField(n)
+	n = lenField(n + lenField(st))
+	return n, int64(n) + snapshotBytes + attributeBytes*int64(len(attrs)) + entryBytes*int64(len(events)+len(links))
+}
+
+// encodedSize is spanSize's bound of the bytes s takes in a request.
+func encodedSize(s sdktrace.ReadOnlySpan) int {
+	n, _ := spanSize(s)
+	return n
 }
 
 // attributesSize is the size of a repeated KeyValue field.
 func attributesSize(attrs []attribute.KeyValue) int {
-	n := 0
+	n, simple, longest := 0, 0, 0
 	for i := range attrs {
 		kv := &attrs[i]
-		if kv.Value.Type() != attribute.STRING {
+		m := len(kv.Key)
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			m += len(kv.Value.AsString())
+		case attribute.INT64, attribute.BOOL, attribute.FLOAT64:
+			m += 10 // the longest varint; a double takes 8
+		default:
 			n += lenField(keyValueSize(*kv))
 			continue
 		}
-		// Most attributes hold a string: m bytes of key and value, four
-		// one-byte tags (the entry, the key, the value, its string) and four
-		// length prefixes, none longer than that of the entry, which is
-		// under m+18 bytes. One varint size instead of four: this runs for
-		// every span that ends.
-		m := len(kv.Key) + len(kv.Value.AsString())
-		n += m + 4 + 4*protowire.SizeVarint(uint64(m+18))
+		n += m
+		simple++
+		longest = max(longest, m)
 	}
-	return n
+	// Most attributes hold a string or a number. Besides its m bytes of key
+	// and value, each has four one-byte tags (the entry, the key, the value,
+	// the value's field) and at most four length prefixes, none longer than
+	// that of the entry, which holds less than m+18 bytes: so none longer
+	// than the longest entry's. One varint size per span rather than four
+	// per attribute: this runs for every span that ends.
+	return n + simple*(4+4*protowire.SizeVarint(uint64(longest+18)))
 }
 
 func keyValueSize(kv attribute.KeyValue) int {
@@ -192,20 +218,4 @@ func scopeSize(sc instrumentation.Scope) int {
 		n += lenField(len(sc.SchemaURL))
 	}
 	return n
-}
-
-// heldSize is what the memory budget charges for a span of encoded bytes:
-// the encoded size stands for the strings it holds, and the Go structures
-// that hold them (the span's snapshot, 64 bytes per attribute.KeyValue,
-// twice that for the room the SDK's slices grow into, events and links)
-// are added, so that the budget is not outrun by spans of many small
-// attributes.
-func heldSize(s sdktrace.ReadOnlySpan, encoded int) int64 {
-	const (
-		spanBytes      = 512
-		attributeBytes = 2 * 64
-		entryBytes     = 128
-	)
-	return int64(encoded) + spanBytes + attributeBytes*int64(len(s.Attributes())) +
-		entryBytes*int64(len(s.Events())+len(s.Links()))
 }
