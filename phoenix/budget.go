@@ -99,8 +99,8 @@ func (b *budget) close() { b.closed.Store(true) }
 // figure.
 type admittedSpan struct {
 	sdktrace.ReadOnlySpan
-	encoded int   // encodedSize
-	held    int64 // heldSize
+	encoded int   // spanSize's bound of its bytes in a request
+	held    int64 // and what the budget charged for it
 }
 
 // budgetProcessor admits ended spans into the SDK's batch span processor

@@ -142,8 +142,8 @@ func (e *limitExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOn
 			ends, from, size = append(ends, len(out)), len(out), 0
 			extra = wrap.add(s, len(ends))
 		}
-		if extra+n > e.max {
-			if s = cut(s, n, e.max-extra); s == nil {
+		if room := e.max - size - extra; n > room { // alone, or after the wrappers of one dropped
+			if s = cut(s, n, room); s == nil {
 				e.drops.tooLarge(n)
 				size += extra
 				continue
