@@ -6,10 +6,11 @@
 // decodes and keeps what the real batch exporter sends, and the clients.
 // Every run is bounded in time and request count and stops by itself.
 //
-//	go run ./loadtest          # full: 30 s per load run, about 6 minutes
+//	go run ./loadtest          # full: 30 s per load run, about 9 minutes
 //	go run ./loadtest -short   # CI: 3 s per load run, under a minute
 //
-// Sections (-only load,faults,streams,hostile,masking,sampling runs a subset):
+// Sections (-only load,faults,streams,hostile,masking,sampling,long runs a
+// subset):
 //
 //   - load: 64 clients, 1,024 sessions (each client cycles through 16 of
 //     its own), X-Session-ID and X-User-ID on every request. Throughput and
@@ -34,6 +35,10 @@
 //     at 0.1 and at 1: kept sessions arrive whole, dropped ones not at
 //     all, the kept count within its binomial 99.9% interval; exported
 //     bytes against the unsampled run.
+//   - long: chat calls with 20-, 100- and 1,000-message histories against
+//     a receiver that refuses requests over 4 MiB, healthy and
+//     black-holed, with phoenix.Register and with the SDK's batch span
+//     processor alone: spans sent, arrived and refused, peak heap.
 //
 // Other flags: -duration sets the measured time of each load run; -queue
 // and -batch size the batch span processor (to find what a rate needs);
@@ -83,7 +88,7 @@ var (
 	}
 )
 
-var sections = []string{"load", "faults", "streams", "hostile", "masking", "sampling"}
+var sections = []string{"load", "faults", "streams", "hostile", "masking", "sampling", "long"}
 
 func main() { os.Exit(run()) }
 
@@ -153,6 +158,8 @@ func run() int {
 			maskingSection(ctx, rep, m)
 		case "sampling":
 			samplingSection(ctx, rep, m)
+		case "long":
+			longSection(ctx, rep, m)
 		}
 		rep.printf("(%s: %v)\n\n", s, time.Since(begin).Round(100*time.Millisecond))
 	}

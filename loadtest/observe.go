@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -13,16 +14,23 @@ import (
 
 	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
+
+	"github.com/sessiontrace/sessiontrace/phoenix"
 )
 
 // sdkWatch collects what the OpenTelemetry SDK reports about itself: the
 // batch processor's count of dropped spans (its debug log line "exporting
 // spans" carries "total_dropped") and the errors passed to otel.Handle
-// (failed exports). Runs are sequential, so one watch serves them all;
+// (failed exports), and what phoenix.Register's pipeline reports of the
+// spans it drops (a phoenix.DroppedSpansError through otel.Handle, not
+// counted as an error). Runs are sequential, so one watch serves them all;
 // reset clears it between runs.
 type sdkWatch struct {
 	dropped atomic.Int64 // the highest total_dropped seen since reset
 	errors  atomic.Int64
+	// Spans phoenix dropped: over the memory budget or queue size, and too
+	// large for a request even cut.
+	phoenixFull, phoenixTooLarge atomic.Int64
 
 	mu       sync.Mutex
 	firstErr string
@@ -35,6 +43,12 @@ var watch = &sdkWatch{}
 func (w *sdkWatch) install() {
 	otel.SetLogger(logr.New(w))
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		var d *phoenix.DroppedSpansError
+		if errors.As(err, &d) {
+			w.phoenixFull.Add(int64(d.Full))
+			w.phoenixTooLarge.Add(int64(d.TooLarge))
+			return
+		}
 		w.errors.Add(1)
 		w.mu.Lock()
 		if w.firstErr == "" {
@@ -47,9 +61,17 @@ func (w *sdkWatch) install() {
 func (w *sdkWatch) reset() {
 	w.dropped.Store(0)
 	w.errors.Store(0)
+	w.phoenixFull.Store(0)
+	w.phoenixTooLarge.Store(0)
 	w.mu.Lock()
 	w.firstErr = ""
 	w.mu.Unlock()
+}
+
+// drops is what was dropped since reset: by the SDK's batch processor
+// (the baseline's), or by phoenix's pipeline before it (sessiontrace's).
+func (w *sdkWatch) drops() int64 {
+	return w.dropped.Load() + w.phoenixFull.Load() + w.phoenixTooLarge.Load()
 }
 
 func (w *sdkWatch) firstError() string {
@@ -79,11 +101,16 @@ func (w *sdkWatch) Info(_ int, msg string, kv ...any) {
 		case int:
 			n = int64(v)
 		}
-		for {
-			cur := w.dropped.Load()
-			if n <= cur || w.dropped.CompareAndSwap(cur, n) {
-				break
-			}
+		storeMax(&w.dropped, n)
+	}
+}
+
+// storeMax stores n in a if it is larger than what a holds.
+func storeMax(a *atomic.Int64, n int64) {
+	for {
+		cur := a.Load()
+		if n <= cur || a.CompareAndSwap(cur, n) {
+			return
 		}
 	}
 }

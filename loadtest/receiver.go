@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -50,14 +51,16 @@ type Receiver struct {
 	srv     *http.Server
 
 	blackHole atomic.Bool
+	bodyLimit atomic.Int64  // LimitBody's, or 0
 	gone      chan struct{} // closed by GoAway: releases black-holed requests
 	goOnce    sync.Once
 
 	requests atomic.Int64 // export requests decoded
 	bytes    atomic.Int64 // their body bytes, as sent
 	spans    atomic.Int64
-	refused  atomic.Int64 // requests answered with an error (bad body)
+	refused  atomic.Int64 // requests answered with an error (bad body, too large)
 	held     atomic.Int64 // requests and connections black-holed
+	largest  atomic.Int64 // the largest body decoded, as sent
 
 	mu    sync.Mutex
 	store []Span
@@ -87,6 +90,10 @@ func NewReceiver(keep retain, inspect func(body []byte, spans []Span)) (*Receive
 // Connections already open are held too.
 func (r *Receiver) BlackHole() { r.blackHole.Store(true) }
 
+// LimitBody makes the receiver refuse request bodies over n bytes with 413,
+// as the OpenTelemetry Collector does over its max_request_body_size.
+func (r *Receiver) LimitBody(n int64) { r.bodyLimit.Store(n) }
+
 // GoAway closes the listener and every connection, held ones included:
 // exports from now on fail with "connection refused".
 func (r *Receiver) GoAway() {
@@ -102,12 +109,12 @@ func (r *Receiver) Close() { r.GoAway() }
 
 // ReceiverStats counts what arrived.
 type ReceiverStats struct {
-	Requests, Bytes, Spans, Refused, Held int64
+	Requests, Bytes, Spans, Refused, Held, Largest int64
 }
 
 // Stats returns the counts so far.
 func (r *Receiver) Stats() ReceiverStats {
-	return ReceiverStats{r.requests.Load(), r.bytes.Load(), r.spans.Load(), r.refused.Load(), r.held.Load()}
+	return ReceiverStats{r.requests.Load(), r.bytes.Load(), r.spans.Load(), r.refused.Load(), r.held.Load(), r.largest.Load()}
 }
 
 // Spans returns the spans kept so far, in arrival order.
@@ -155,9 +162,17 @@ func (r *Receiver) serveLabeled(w http.ResponseWriter, req *http.Request) {
 		r.fail(w, http.StatusUnsupportedMediaType) // as Phoenix does for OTLP/JSON
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, maxExportBytes))
+	limit := int64(maxExportBytes)
+	if n := r.bodyLimit.Load(); n > 0 {
+		limit = n
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, limit))
 	if err != nil {
-		r.fail(w, http.StatusBadRequest)
+		code := http.StatusBadRequest
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			code = http.StatusRequestEntityTooLarge
+		}
+		r.fail(w, code)
 		return
 	}
 	sent := len(body)
@@ -211,6 +226,7 @@ func (r *Receiver) keepRequest(msg *coltracepb.ExportTraceServiceRequest, body [
 	}
 	r.requests.Add(1)
 	r.bytes.Add(int64(sent))
+	storeMax(&r.largest, int64(sent))
 	r.spans.Add(int64(n))
 	if r.keep == retainCounts {
 		return

@@ -161,3 +161,26 @@ func TestReceiverGoAway(t *testing.T) {
 func errorsIsRefused(err error) bool {
 	return strings.Contains(err.Error(), syscall.ECONNREFUSED.Error())
 }
+
+func TestReceiverLimitsBody(t *testing.T) {
+	r, err := NewReceiver(retainCounts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.LimitBody(2000)
+	if err := export(t, r.URL, 5*time.Second, "small"); err != nil {
+		t.Fatalf("a small request: %v", err)
+	}
+	resp, err := http.Post(r.URL, "application/x-protobuf", bytes.NewReader(make([]byte, 2001)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over the limit: %d, want 413", resp.StatusCode)
+	}
+	if st := r.Stats(); st.Requests != 1 || st.Refused != 1 || st.Largest == 0 || st.Largest > 2000 {
+		t.Errorf("stats %+v", st)
+	}
+}

@@ -63,7 +63,7 @@ type runOutcome struct {
 	Settle   time.Duration // how long settling took
 	Shutdown shutdownTimes
 	Recv     ReceiverStats
-	Dropped  int64 // the batch processor's own count
+	Dropped  int64 // the batch processor's own count, or phoenix's (DroppedSpansError)
 	Errors   int64 // errors the SDK reported (failed exports)
 	FirstErr string
 	LogLines int // lines in the HTTP server's error log
@@ -175,7 +175,7 @@ func doRunLabeled(ctx context.Context, rep *report, spec runSpec) *runOutcome {
 	}
 	// Read last: the batch processor logs its drop count when it starts an
 	// export, and under faults the last exports run after Shutdown.
-	out.Dropped, out.Errors, out.FirstErr = watch.dropped.Load(), watch.errors.Load(), watch.firstError()
+	out.Dropped, out.Errors, out.FirstErr = watch.drops(), watch.errors.Load(), watch.firstError()
 
 	if out.Stats.Requests == 0 {
 		rep.fail(name, "no request was sent")
@@ -194,7 +194,7 @@ func doRunLabeled(ctx context.Context, rep *report, spec runSpec) *runOutcome {
 			rep.fail(name, "TracerProvider.Shutdown: %v", out.Shutdown.TracerErr)
 		}
 		if out.Dropped > 0 {
-			rep.fail(name, "the batch processor dropped %d spans: its queue is too small for this rate", out.Dropped)
+			rep.fail(name, "%d spans dropped: the batch queue (or the memory budget) is too small for this rate", out.Dropped)
 		}
 	}
 	ceiling := uint64(heapCeiling)

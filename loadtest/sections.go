@@ -116,7 +116,7 @@ func loadSection(ctx context.Context, rep *report, m mode) {
 		}
 		return strings.Join(parts, ", ")
 	}
-	rep.printf("Spans dropped by the batch processor (its own count): baseline %d, sessiontrace %d. ", base.drops, st.drops)
+	rep.printf("Spans dropped (the SDK batch processor's own count; with sessiontrace, phoenix's reports): baseline %d, sessiontrace %d. ", base.drops, st.drops)
 	rep.printf("Peak heap in use, the receiver's store of decoded spans included: baseline %s; sessiontrace %s.\n\n", heaps(base), heaps(st))
 }
 
@@ -143,7 +143,7 @@ func faultSection(ctx context.Context, rep *report, m mode) {
 	}
 	healthy := outs[0]
 	t := newTable("OTLP endpoint", "requests/s", "p99", "p99 vs healthy", "failed", "peak heap", "peak goroutines",
-		"right after shutdown", "settled (endpoint closed)", "spans exported / created", "dropped (SDK)", "export errors", "server shutdown", "TracerProvider shutdown")
+		"right after shutdown", "settled (endpoint closed)", "spans exported / created", "dropped", "export errors", "server shutdown", "TracerProvider shutdown")
 	for _, o := range outs {
 		created := 2 * int64(o.Stats.Requests-o.Stats.Failed)
 		tpShut := ms(o.Shutdown.Tracer) + " of " + fmt.Sprint(o.Spec.TPDeadline)
@@ -158,7 +158,7 @@ func faultSection(ctx context.Context, rep *report, m mode) {
 	}
 	t.print(rep.w)
 	rep.printf("Peaks are sampled every 250 ms during the run. \"Right after shutdown\" is after http.Server.Shutdown and TracerProvider.Shutdown with the deadline shown, and a GC, the fault still in place; \"settled\" is once goroutines and heap are back near their level before the run, after the endpoint was closed. ")
-	rep.printf("Dropped is the batch processor's own count, as last logged by the SDK (spans still queued at shutdown are not in it).\n\n")
+	rep.printf("Dropped is what phoenix.Register's pipeline reported dropping (phoenix.DroppedSpansError: over the queue size or the memory budget), up to the end of the run.\n\n")
 
 	for _, o := range outs[1:] {
 		// A request that waited on the exporter would take seconds (its

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,6 +118,11 @@ type Options struct {
 	// AllowUnexpected accepts traces whose session is not in the expectation
 	// (by default they are violations: nothing extra).
 	AllowUnexpected bool
+	// Sessionless names services (resource service.name) whose traces must
+	// stay out of every session, such as an API gateway in front of the app:
+	// no trace with a span of theirs may be bound to a session, and none of
+	// their spans may carry session.id.
+	Sessionless []string
 }
 
 // Check verifies decoded traces against the expected number of traces per
@@ -128,13 +134,17 @@ type Options struct {
 // .completion. Check adds what a complete export to a real backend also
 // needs:
 //
-//   - each trace is returned once, and every parent a span names is in it;
-//   - each trace has exactly one root span (no parent at all), which carries
-//     non-empty string tags session.id, user.id and openinference.span.kind,
-//     and input.mime_type / output.mime_type, when present, text/plain;
+//   - each trace is returned once;
+//   - in each trace bound to a session, every parent a span names is in the
+//     trace, and there is exactly one root span (no parent at all), which
+//     carries non-empty string tags session.id, user.id and
+//     openinference.span.kind, and input.mime_type / output.mime_type, when
+//     present, text/plain (a trace outside every session, such as the one a
+//     gateway or a browser's unexported span begins, may lack its root);
 //   - every LLM span has llm.model_name and integer llm.token_count.total;
 //   - each expected session has exactly the expected number of traces, and no
-//     other session appears (unless opts.AllowUnexpected).
+//     other session appears (unless opts.AllowUnexpected);
+//   - no trace of a service in opts.Sessionless is in a session.
 func Check(traces []Trace, want map[string]int, opts Options) Result {
 	res := Result{Sessions: map[string]*SessionSummary{}}
 	add := func(format string, args ...any) {
@@ -143,6 +153,7 @@ func Check(traces []Trace, want map[string]int, opts Options) Result {
 
 	seen := map[string]bool{}
 	byID := map[trace.TraceID]Trace{}
+	var order []trace.TraceID
 	var stubs tracetest.SpanStubs
 	for _, tr := range traces {
 		id := tr.TraceID
@@ -158,13 +169,11 @@ func Check(traces []Trace, want map[string]int, opts Options) Result {
 			add("trace %s: has no spans", id)
 			continue
 		}
+		tr.TraceID = id
 		byID[traceID(id)] = tr
-
+		order = append(order, traceID(id))
 		for _, sp := range tr.Spans {
 			stubs = append(stubs, stub(id, sp))
-			if p := missingParent(tr, sp); p != "" {
-				add("trace %s span %s: parent span %s is not in the trace (lost?)", id, spanLabel(sp), p)
-			}
 			if kind, _ := stringTag(sp, keySpanKind); kind == kindLLM {
 				sl := "trace " + id + " span " + spanLabel(sp)
 				if _, ok := stringTag(sp, keyModelName); !ok {
@@ -175,38 +184,38 @@ func Check(traces []Trace, want map[string]int, opts Options) Result {
 				}
 			}
 		}
-		roots := rootSpans(tr)
-		if len(roots) != 1 {
-			names := make([]string, 0, len(roots))
-			for _, r := range roots {
-				names = append(names, spanLabel(r))
-			}
-			add("trace %s: want exactly 1 root span, got %d %v (a parent span lost or a broken context?)", id, len(roots), names)
-			if len(roots) == 0 {
-				continue
-			}
-		}
-		root := roots[0]
-		rl := "trace " + id + " root " + spanLabel(root)
-		for _, k := range []string{keySessionID, keyUserID, keySpanKind} {
-			if _, ok := stringTag(root, k); !ok {
-				add("%s: missing non-empty string %s", rl, k)
-			}
-		}
-		for _, k := range []string{keyInputMime, keyOutputMime} {
-			if kv, ok := tag(root, k); ok {
-				if s, isStr := kv.Value.(string); kv.Type != "string" || !isStr || s != mimeText {
-					add("%s: %s = %v, want %q", rl, k, kv.Value, mimeText)
-				}
-			}
-		}
 	}
 
 	spans := stubs.Snapshots()
+	sessions := sessiontracetest.Sessions(spans)
+	bound := map[trace.TraceID]string{}
+	for _, s := range sessions {
+		for _, turn := range s.Turns {
+			bound[turn.TraceID] = s.ID
+		}
+	}
+	for _, id := range order {
+		tr := byID[id]
+		session, inSession := bound[id]
+		for _, sp := range tr.Spans {
+			if service := tr.Processes[sp.ProcessID].ServiceName; slices.Contains(opts.Sessionless, service) {
+				if inSession {
+					add("trace %s: has a span of %q, which must stay out of sessions, but is in session %q", tr.TraceID, service, session)
+				}
+				if v, ok := stringTag(sp, keySessionID); ok {
+					add("trace %s span %s of %q: carries session.id %q", tr.TraceID, spanLabel(sp), service, v)
+				}
+			}
+		}
+		if inSession {
+			checkSessionTrace(tr, add)
+		}
+	}
+
 	if err := sessiontracetest.Check(spans); err != nil {
 		res.Violations = append(res.Violations, strings.Split(err.Error(), "\n")...)
 	}
-	for _, s := range sessiontracetest.Sessions(spans) {
+	for _, s := range sessions {
 		sum := &SessionSummary{Traces: s.Traces}
 		for _, turn := range s.Turns {
 			tr := byID[turn.TraceID]
@@ -243,6 +252,43 @@ func Check(traces []Trace, want map[string]int, opts Options) Result {
 		}
 	}
 	return res
+}
+
+// checkSessionTrace checks what a trace bound to a session needs beyond
+// Phoenix's rules: every parent in the trace, and one root with the turn's
+// tags.
+func checkSessionTrace(tr Trace, add func(string, ...any)) {
+	id := tr.TraceID
+	for _, sp := range tr.Spans {
+		if p := missingParent(tr, sp); p != "" {
+			add("trace %s span %s: parent span %s is not in the trace (lost?)", id, spanLabel(sp), p)
+		}
+	}
+	roots := rootSpans(tr)
+	if len(roots) != 1 {
+		names := make([]string, 0, len(roots))
+		for _, r := range roots {
+			names = append(names, spanLabel(r))
+		}
+		add("trace %s: want exactly 1 root span, got %d %v (a parent span lost or a broken context?)", id, len(roots), names)
+		if len(roots) == 0 {
+			return
+		}
+	}
+	root := roots[0]
+	rl := "trace " + id + " root " + spanLabel(root)
+	for _, k := range []string{keySessionID, keyUserID, keySpanKind} {
+		if _, ok := stringTag(root, k); !ok {
+			add("%s: missing non-empty string %s", rl, k)
+		}
+	}
+	for _, k := range []string{keyInputMime, keyOutputMime} {
+		if kv, ok := tag(root, k); ok {
+			if s, isStr := kv.Value.(string); kv.Type != "string" || !isStr || s != mimeText {
+				add("%s: %s = %v, want %q", rl, k, kv.Value, mimeText)
+			}
+		}
+	}
 }
 
 // parentID returns the span ID of sp's parent, "" for none.

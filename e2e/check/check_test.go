@@ -308,3 +308,48 @@ func anyContains(list []string, sub string) bool {
 	}
 	return false
 }
+
+// sessionlessTrace is the trace a gateway (or a browser's unexported span)
+// begins: a gateway span, and the app's server span under a parent that is
+// not in the trace, neither carrying a session.
+func sessionlessTrace() Trace {
+	const id = "0af7651916cd43dd8448eb211c80319c"
+	return Trace{
+		TraceID:   id,
+		Processes: map[string]Process{"gw": {ServiceName: "gateway"}, "app": {ServiceName: "app"}},
+		Spans: []Span{
+			{TraceID: id, SpanID: "b7ad6b7169203331", OperationName: "gateway", ProcessID: "gw", StartTime: 1},
+			{TraceID: id, SpanID: "00f067aa0ba902b7", OperationName: "POST", ProcessID: "app", StartTime: 2,
+				References: []Reference{{RefType: "CHILD_OF", TraceID: id, SpanID: "5fb397be34d26b51"}}},
+		},
+	}
+}
+
+func TestCheckSessionlessTraces(t *testing.T) {
+	opts := Options{Sessionless: []string{"gateway"}}
+	t.Run("outside every session, a trace may lack its root and parents", func(t *testing.T) {
+		trs := append(loadTraces(t, "ok.json"), sessionlessTrace())
+		if res := Check(trs, wantAB, opts); !res.OK() {
+			t.Fatalf("violations: %q", res.Violations)
+		}
+	})
+	t.Run("a gateway span that carries the session", func(t *testing.T) {
+		gw := sessionlessTrace()
+		setTag(&gw.Spans[0], KeyValue{Key: keySessionID, Type: "string", Value: "a"})
+		res := Check(append(loadTraces(t, "ok.json"), gw), wantAB, opts)
+		for _, want := range []string{`span "gateway" (b7ad6b7169203331) of "gateway": carries session.id "a"`, `which must stay out of sessions, but is in session "a"`} {
+			if !anyContains(res.Violations, want) {
+				t.Errorf("no violation contains %q; got:\n  %s", want, strings.Join(res.Violations, "\n  "))
+			}
+		}
+	})
+	t.Run("a gateway span in a session trace", func(t *testing.T) {
+		trs := mutate(t, func(trs []Trace) {
+			trs[0].Processes["gw"] = Process{ServiceName: "gateway"}
+			findSpan(trs[0], "HTTP POST").ProcessID = "gw"
+		})
+		if res := Check(trs, wantAB, opts); !anyContains(res.Violations, "must stay out of sessions") {
+			t.Errorf("no violation; got %q", res.Violations)
+		}
+	})
+}

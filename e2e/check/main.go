@@ -1,8 +1,11 @@
-// Command check asserts that the traces a real Jaeger holds for one service form the
-// expected OpenInference sessions.
+// Command check asserts that the traces a real Jaeger holds for some services form
+// the expected OpenInference sessions.
 //
 //	go run ./e2e/check -jaeger http://127.0.0.1:16686 -service NAME -sessions s1=3,s2=2 -timeout 30s
+//	go run ./e2e/check -service app,relay,gateway -sessionless gateway -sessions s1=3
 //
+// With several services, the traces of each are fetched and put together (a trace
+// that spans two services is checked once).
 // It polls Jaeger's query API (GET /api/traces) until every expectation holds or the
 // timeout passes, then prints a per-session summary and exits 0, or prints every
 // violation and exits 1. Exit status 2 means bad flags. See Check for the rules.
@@ -28,7 +31,8 @@ func main() {
 
 type config struct {
 	jaeger          string
-	service         string
+	service         string // comma-separated
+	sessionless     string // comma-separated
 	want            map[string]int
 	timeout         time.Duration
 	interval        time.Duration
@@ -48,7 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var cfg config
 	var sessions string
 	fs.StringVar(&cfg.jaeger, "jaeger", defJaeger, "Jaeger query base URL (default from $JAEGER_QUERY_URL)")
-	fs.StringVar(&cfg.service, "service", "", "service name (resource service.name) whose traces are checked (required)")
+	fs.StringVar(&cfg.service, "service", "", "service names (resource service.name), comma-separated, whose traces are checked (required)")
+	fs.StringVar(&cfg.sessionless, "sessionless", "", "service names, comma-separated, whose traces must stay out of every session (a gateway)")
 	fs.StringVar(&sessions, "sessions", "", "expected traces per session, e.g. s1=3,s2=2 (required)")
 	fs.DurationVar(&cfg.timeout, "timeout", 30*time.Second, "how long to poll until the expectation holds")
 	fs.DurationVar(&cfg.interval, "interval", 500*time.Millisecond, "poll interval")
@@ -114,7 +119,7 @@ func poll(ctx context.Context, cfg *config) (Result, error) {
 			passedOnce = false
 		} else {
 			lastErr = nil
-			last = Check(traces, cfg.want, Options{AllowUnexpected: cfg.allowUnexpected})
+			last = Check(traces, cfg.want, Options{AllowUnexpected: cfg.allowUnexpected, Sessionless: splitList(cfg.sessionless)})
 			if last.OK() {
 				if passedOnce || cfg.settle <= 0 {
 					return last, nil
@@ -144,10 +149,40 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// fetch returns the traces of every service of cfg, each trace once.
 func fetch(ctx context.Context, client *http.Client, cfg *config) ([]Trace, error) {
+	var all []Trace
+	seen := map[string]bool{}
+	for _, service := range splitList(cfg.service) {
+		traces, err := fetchService(ctx, client, cfg, service)
+		if err != nil {
+			return nil, err
+		}
+		for _, tr := range traces {
+			if !seen[tr.TraceID] || tr.TraceID == "" {
+				seen[tr.TraceID] = true
+				all = append(all, tr)
+			}
+		}
+	}
+	return all, nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func fetchService(ctx context.Context, client *http.Client, cfg *config, service string) ([]Trace, error) {
 	now := time.Now()
 	q := url.Values{}
-	q.Set("service", cfg.service)
+	q.Set("service", service)
 	q.Set("limit", strconv.Itoa(cfg.limit))
 	q.Set("start", strconv.FormatInt(now.Add(-cfg.lookback).UnixMicro(), 10))
 	q.Set("end", strconv.FormatInt(now.Add(time.Minute).UnixMicro(), 10))
