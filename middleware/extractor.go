@@ -77,16 +77,18 @@ func (e *Extractor) Apply(w http.ResponseWriter, r *http.Request) *http.Request 
 
 	ctx := r.Context()
 	changed := false
-	if session != "" || user != "" {
-		ctx = sessiontrace.WithAttributes(ctx, sessiontrace.Attributes{SessionID: session, UserID: user})
-		changed = true
-	}
 	span := trace.SpanFromContext(ctx)
 	if parent := c.newRootParent(r, span, session); parent.IsValid() {
+		// Started before the IDs are in the context, which it then carries:
+		// the span processor would only stamp them a second time.
 		ctx, span = c.startTurn(ctx, r, span, parent, session, user)
 		changed = true
 	} else if span.IsRecording() {
 		c.stamp(span, session, user)
+	}
+	if session != "" || user != "" {
+		ctx = sessiontrace.WithAttributes(ctx, sessiontrace.Attributes{SessionID: session, UserID: user})
+		changed = true
 	}
 	// A span that records nothing takes no attributes, and binding it as
 	// the turn would only divert SetInput / SetOutput away from a span that
@@ -168,10 +170,10 @@ func (c *config) startTurn(ctx context.Context, r *http.Request, server trace.Sp
 	if n, ok := server.(interface{ Name() string }); ok && n.Name() != "" {
 		name = n.Name()
 	}
+	// Of span kind internal, the default: the server span is the server.
 	ctx, span := server.TracerProvider().Tracer(ScopeName).Start(ctx, name,
 		trace.WithNewRoot(),
 		trace.WithLinks(trace.Link{SpanContext: parent}),
-		trace.WithSpanKind(trace.SpanKindInternal),
 		trace.WithAttributes(c.turnAttributes(session, user)...),
 	)
 	return context.WithValue(ctx, turnSpanKey{}, span), span

@@ -1,8 +1,8 @@
 // Command check asserts that the traces a real Jaeger holds for some services form
 // the expected OpenInference sessions.
 //
-//	go run ./e2e/check -jaeger http://127.0.0.1:16686 -service NAME -sessions s1=3,s2=2 -timeout 30s
-//	go run ./e2e/check -service app,relay,gateway -sessionless gateway -sessions s1=3
+//	go run ./proof/e2e/check -jaeger http://127.0.0.1:16686 -service NAME -sessions s1=3,s2=2 -timeout 30s
+//	go run ./proof/e2e/check -service app,relay,gateway -sessionless gateway -sessions s1=3
 //
 // With several services, the traces of each are fetched and put together (a trace
 // that spans two services is checked once).

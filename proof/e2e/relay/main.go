@@ -7,7 +7,7 @@
 // both services.
 //
 //	UPSTREAM=http://127.0.0.1:18090 ADDR=127.0.0.1:18092 \
-//	PHOENIX_COLLECTOR_ENDPOINT=http://127.0.0.1:14318 OTEL_SERVICE_NAME=relay go run ./e2e/relay
+//	PHOENIX_COLLECTOR_ENDPOINT=http://127.0.0.1:14318 OTEL_SERVICE_NAME=relay go run ./proof/e2e/relay
 //
 // POST /chat takes {"message": "…"} and answers {"reply": "…"}, as the app
 // does. It stops on SIGINT or SIGTERM, after sending its last spans.

@@ -5,9 +5,9 @@
 //
 // From the module root:
 //
-//	go run ./bench              # 6 runs of 500ms per benchmark, about 1.5 minutes
-//	go run ./bench -short       # 3 runs of 50ms, a smoke test for CI
-//	go run ./bench -count 10 -benchtime 1s -raw bench.txt
+//	go run ./proof/bench              # 6 runs of 500ms per benchmark, about 1.5 minutes
+//	go run ./proof/bench -short       # 3 runs of 50ms, a smoke test for CI
+//	go run ./proof/bench -count 10 -benchtime 1s -raw bench.txt
 //
 // Each package's benchmarks run in one go test invocation, so the two
 // sides of a comparison run one after the other in the same process.
@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	verbose := fs.Bool("v", false, "copy go test's output to stderr as it runs")
 	raw := fs.String("raw", "", "also write go test's output to `file`, for benchstat")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: go run ./bench [flags]")
+		fmt.Fprintln(stderr, "usage: go run ./proof/bench [flags]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -148,7 +148,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	m := describeMachine(ctx, out)
-	fmt.Fprintf(stdout, "Measured with `go run ./bench -count %d -benchtime %s` on %s.\n", *count, *benchtime, m)
+	fmt.Fprintf(stdout, "Measured with `go run ./proof/bench -count %d -benchtime %s` on %s.\n", *count, *benchtime, m)
 	fmt.Fprint(stdout, "Each figure is the median of the runs ± the largest deviation of a run from it. "+
 		"Both sides of a row ran one after the other in the same test binary. "+
 		"p is a Mann-Whitney U test on time/op: ~ marks a difference that may be noise (p ≥ 0.05; "+

@@ -14,7 +14,7 @@ import (
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"go.opentelemetry.io/otel/codes"
 
-	"github.com/sessiontrace/sessiontrace/internal/chatbot"
+	"github.com/sessiontrace/sessiontrace/proof/internal/chatbot"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 )
 

@@ -154,7 +154,7 @@ func longRun(ctx context.Context, rep *report, spec longSpec) longOutcome {
 		return out
 	}
 	fake := openaitest.NewServer(openaitest.WithoutRecording(), openaitest.WithResponder(slowModel))
-	client := oiopenai.Wrap(fake.Client(), oiopenai.WithTracerProvider(tp))
+	client := oiopenai.NewClientWithConfig(fake.ClientConfig(), oiopenai.WithTracerProvider(tp))
 
 	samp := startSampler(100 * time.Millisecond)
 	out.sent = chatCalls(ctx, client, longHistory(spec.messages), spec.calls)

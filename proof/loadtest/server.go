@@ -18,7 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/sessiontrace/sessiontrace/internal/chatbot"
+	"github.com/sessiontrace/sessiontrace/proof/internal/chatbot"
 	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 	"github.com/sessiontrace/sessiontrace/middleware"
@@ -88,12 +88,10 @@ func startSUT(ctx context.Context, withSessiontrace bool, endpoint string, respo
 		s.tp = tp
 		// The wrapper reads the OPENINFERENCE_* masking variables here, as
 		// in a user's program.
-		bot := chatbot.New(oiopenai.Wrap(s.fake.Client(), oiopenai.WithTracerProvider(tp)), model)
+		bot := chatbot.New(oiopenai.NewClientWithConfig(s.fake.ClientConfig(), oiopenai.WithTracerProvider(tp)), model)
 		mux.Handle("POST /chat", bot)
 		mux.HandleFunc("POST /chat/stream", bot.ServeStream)
-		handler = otelhttp.NewHandler(middleware.Handler(mux), "chat",
-			otelhttp.WithTracerProvider(tp),
-			otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }))
+		handler = otelhttp.NewHandler(middleware.Handler(mux), "chat", otelhttp.WithTracerProvider(tp))
 	} else {
 		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(endpoint))
 		if err != nil {
@@ -103,9 +101,7 @@ func startSUT(ctx context.Context, withSessiontrace bool, endpoint string, respo
 		res := resource.NewSchemaless(phoenix.ProjectNameKey.String(projectName))
 		s.tp = sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, batchOptions()...), sdktrace.WithResource(res))
 		mux.Handle("POST /chat", &bareBot{client: s.fake.Client(), history: map[string][]openai.ChatCompletionMessage{}})
-		handler = otelhttp.NewHandler(mux, "chat",
-			otelhttp.WithTracerProvider(s.tp),
-			otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }))
+		handler = otelhttp.NewHandler(mux, "chat", otelhttp.WithTracerProvider(s.tp))
 	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

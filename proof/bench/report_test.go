@@ -51,7 +51,7 @@ func TestCheck(t *testing.T) {
 		{
 			name: "renamed sub-benchmark",
 			in:   strings.ReplaceAll(complete, "BenchmarkCall/wrapped", "BenchmarkCall/instrumented"),
-			want: []string{`./p: no benchmark BenchmarkCall/wrapped (row "wrapped vs bare")`, "found BenchmarkCall/bare, BenchmarkCall/instrumented,", "bench/comparisons.go"},
+			want: []string{`./p: no benchmark BenchmarkCall/wrapped (row "wrapped vs bare")`, "found BenchmarkCall/bare, BenchmarkCall/instrumented,", "proof/bench/comparisons.go"},
 		},
 		{
 			name: "package without benchmarks",

@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sessiontrace/sessiontrace/internal/chatbot"
+	"github.com/sessiontrace/sessiontrace/proof/internal/chatbot"
 )
 
 // loadConfig is one load run: Clients goroutines, each the only user of

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sessiontrace/sessiontrace/internal/chatbot"
+	"github.com/sessiontrace/sessiontrace/proof/internal/chatbot"
 )
 
 func TestPercentile(t *testing.T) {

@@ -1,6 +1,8 @@
-// Package chatbot is the small chat application the examples serve: it
-// keeps each session's history in memory and asks the model for the next
-// reply. The HTTP layer (net/http, Gin, Echo) is the examples' own.
+// Package chatbot is the chat application the load and fault suite
+// (proof/loadtest) puts under load: POST /chat and POST /chat/stream, each
+// session's history in memory, the model asked for the next reply through
+// the wrapped go-openai client. The examples each have their own handler,
+// so that a user can copy them.
 package chatbot
 
 import (

@@ -5,7 +5,7 @@
 // never enter a session: the app behind it starts each turn as a new root.
 //
 //	UPSTREAM=http://127.0.0.1:18090 ADDR=127.0.0.1:18091 \
-//	OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:14318 OTEL_SERVICE_NAME=gateway go run ./e2e/gateway
+//	OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:14318 OTEL_SERVICE_NAME=gateway go run ./proof/e2e/gateway
 //
 // It stops on SIGINT or SIGTERM, after sending its last spans.
 package main

@@ -6,8 +6,8 @@
 // decodes and keeps what the real batch exporter sends, and the clients.
 // Every run is bounded in time and request count and stops by itself.
 //
-//	go run ./loadtest          # full: 30 s per load run, about 9 minutes
-//	go run ./loadtest -short   # CI: 3 s per load run, under a minute
+//	go run ./proof/loadtest          # full: 30 s per load run, about 9 minutes
+//	go run ./proof/loadtest -short   # CI: 3 s per load run, under a minute
 //
 // Sections (-only load,faults,streams,hostile,masking,sampling,long runs a
 // subset):

@@ -6,15 +6,15 @@
 #   browser   requests carry the traceparent of a span nobody exports, as
 #             from a browser with OpenTelemetry web instrumentation;
 #   gateway   an API gateway with plain otelhttp and its own service name
-#             (e2e/gateway), exporting to the same Jaeger, proxies to the app;
-#   chain     a second sessiontrace service (e2e/relay) takes the turn and
+#             (proof/e2e/gateway), exporting to the same Jaeger, proxies to the app;
+#   chain     a second sessiontrace service (proof/e2e/relay) takes the turn and
 #             calls the app, the session passed on in W3C baggage;
 # with a streamed turn in the direct, browser and gateway cases. Then
 # Jaeger's API must show every session complete as Phoenix would (every turn
 # a root with its input and output, one trace per turn), nothing lost,
 # nothing mixed, and no gateway trace in any session. Called by .ci/run.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 APP_ADDR=${E2E_APP_ADDR:-127.0.0.1:18090}
 GATEWAY_ADDR=${E2E_GATEWAY_ADDR:-127.0.0.1:18091}
@@ -34,18 +34,18 @@ cleanup() {
 			wait "$pid" 2>/dev/null || true
 		fi
 	done
-	e2e/jaeger.sh stop || true
+	proof/e2e/jaeger.sh stop || true
 }
 trap cleanup EXIT
 
 began=$(date +%s)
-e2e/jaeger.sh build
+proof/e2e/jaeger.sh build
 go build -o "$BIN_DIR/nethttp" ./examples/nethttp
-go build -o "$BIN_DIR/gateway" ./e2e/gateway
-go build -o "$BIN_DIR/relay" ./e2e/relay
-go build -o "$BIN_DIR/check" ./e2e/check
-e2e/jaeger.sh start
-eval "$(e2e/jaeger.sh env)"
+go build -o "$BIN_DIR/gateway" ./proof/e2e/gateway
+go build -o "$BIN_DIR/relay" ./proof/e2e/relay
+go build -o "$BIN_DIR/check" ./proof/e2e/check
+proof/e2e/jaeger.sh start
+eval "$(proof/e2e/jaeger.sh env)"
 
 # launch NAME ADDR ENV...: run a built program in the background with its own
 # log file, and wait for its port with a bare TCP connect (an HTTP probe

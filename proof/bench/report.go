@@ -125,7 +125,7 @@ func check(s set, failures []key, comps []comparison, mod module) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	return errors.New("missing benchmarks (the mapping is in bench/comparisons.go):\n\t" + strings.Join(msgs, "\n\t"))
+	return errors.New("missing benchmarks (the mapping is in proof/bench/comparisons.go):\n\t" + strings.Join(msgs, "\n\t"))
 }
 
 // significance is the p-value below which benchstat calls a difference

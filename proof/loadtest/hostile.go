@@ -15,7 +15,7 @@ import (
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 
-	"github.com/sessiontrace/sessiontrace/internal/chatbot"
+	"github.com/sessiontrace/sessiontrace/proof/internal/chatbot"
 )
 
 // hostileMark is in every hostile value and nowhere else: finding it in
