@@ -73,28 +73,27 @@ func conversation() []openai.ChatCompletionMessageParamUnion {
 	return msgs
 }
 
-func BenchmarkChatCompletion(b *testing.B) {
+// benchCall is one call of a benchmark, made with the client given.
+type benchCall func(b *testing.B, c openai.Client)
+
+// chatBench starts openaitest and returns the bare and the traced client
+// of it and a chat call of the 20-message conversation.
+func chatBench(b *testing.B) (bare, traced openai.Client, call benchCall) {
 	srv := openaitest.NewServer(openaitest.WithoutRecording())
 	b.Cleanup(srv.Close)
 	params := openai.ChatCompletionNewParams{Model: "gpt-4o-mini", Messages: conversation(), Temperature: openai.Float(0.2)}
 	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
-	bare, traced := benchClients(b, srv)
-	for _, c := range []struct {
-		name   string
-		client openai.Client
-	}{{"bare", bare}, {"traced", traced}} {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := c.client.Chat.Completions.New(ctx, params); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+	bare, traced = benchClients(b, srv)
+	return bare, traced, func(b *testing.B, c openai.Client) {
+		if _, err := c.Chat.Completions.New(ctx, params); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
-func BenchmarkChatCompletionStream(b *testing.B) {
+// streamBench is chatBench for a streamed answer of 500 chunks with the
+// usage chunk, read to its end.
+func streamBench(b *testing.B) (bare, traced openai.Client, call benchCall) {
 	const chunks = 500
 	answer := strings.TrimSpace(strings.Repeat("Lisbon is lovely in spring. ", chunks/5))
 	srv := openaitest.NewServer(openaitest.WithoutRecording(), openaitest.WithResponder(func(openaitest.Request) openaitest.Reply {
@@ -107,7 +106,26 @@ func BenchmarkChatCompletionStream(b *testing.B) {
 		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
 	}
 	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
-	bare, traced := benchClients(b, srv)
+	bare, traced = benchClients(b, srv)
+	return bare, traced, func(b *testing.B, c openai.Client) {
+		s := c.Chat.Completions.NewStreaming(ctx, params)
+		n := 0
+		for s.Next() {
+			n++
+		}
+		if err := s.Err(); err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+		if n < chunks {
+			b.Fatalf("%d chunks", n)
+		}
+	}
+}
+
+// sideBySide runs call with each client as a sub-benchmark of its own,
+// bare first.
+func sideBySide(b *testing.B, bare, traced openai.Client, call benchCall) {
 	for _, c := range []struct {
 		name   string
 		client openai.Client
@@ -115,21 +133,20 @@ func BenchmarkChatCompletionStream(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				s := c.client.Chat.Completions.NewStreaming(ctx, params)
-				n := 0
-				for s.Next() {
-					n++
-				}
-				if err := s.Err(); err != nil {
-					b.Fatal(err)
-				}
-				s.Close()
-				if n < chunks {
-					b.Fatalf("%d chunks", n)
-				}
+				call(b, c.client)
 			}
 		})
 	}
+}
+
+func BenchmarkChatCompletion(b *testing.B) {
+	bare, traced, call := chatBench(b)
+	sideBySide(b, bare, traced, call)
+}
+
+func BenchmarkChatCompletionStream(b *testing.B) {
+	bare, traced, call := streamBench(b)
+	sideBySide(b, bare, traced, call)
 }
 
 // BenchmarkChatCompletionRatio and BenchmarkChatCompletionStreamRatio run
@@ -138,47 +155,19 @@ func BenchmarkChatCompletionStream(b *testing.B) {
 // on a shared, noisy machine a slow patch then slows both sides of a round
 // alike.
 func BenchmarkChatCompletionRatio(b *testing.B) {
-	srv := openaitest.NewServer(openaitest.WithoutRecording())
-	b.Cleanup(srv.Close)
-	params := openai.ChatCompletionNewParams{Model: "gpt-4o-mini", Messages: conversation(), Temperature: openai.Float(0.2)}
-	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
-	bare, traced := benchClients(b, srv)
-	ratio(b, func(c openai.Client) {
-		if _, err := c.Chat.Completions.New(ctx, params); err != nil {
-			b.Fatal(err)
-		}
-	}, bare, traced)
+	bare, traced, call := chatBench(b)
+	ratio(b, bare, traced, call)
 }
 
 func BenchmarkChatCompletionStreamRatio(b *testing.B) {
-	const chunks = 500
-	answer := strings.TrimSpace(strings.Repeat("Lisbon is lovely in spring. ", chunks/5))
-	srv := openaitest.NewServer(openaitest.WithoutRecording(), openaitest.WithResponder(func(openaitest.Request) openaitest.Reply {
-		return openaitest.Reply{Content: answer, Chunks: chunks}
-	}))
-	b.Cleanup(srv.Close)
-	params := openai.ChatCompletionNewParams{
-		Model:         "gpt-4o-mini",
-		Messages:      conversation(),
-		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
-	}
-	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
-	bare, traced := benchClients(b, srv)
-	ratio(b, func(c openai.Client) {
-		s := c.Chat.Completions.NewStreaming(ctx, params)
-		for s.Next() {
-		}
-		if err := s.Err(); err != nil {
-			b.Fatal(err)
-		}
-		s.Close()
-	}, bare, traced)
+	bare, traced, call := streamBench(b)
+	ratio(b, bare, traced, call)
 }
 
 // ratio runs call with bare and traced in alternating rounds, b.N calls of
 // each in all (an op is one call of each), and reports the median ratio
 // and the median time of a call of each.
-func ratio(b *testing.B, call func(openai.Client), bare, traced openai.Client) {
+func ratio(b *testing.B, bare, traced openai.Client, call benchCall) {
 	const perRound = 10
 	var ratios, bareTimes, tracedTimes []float64
 	b.ReportAllocs()
@@ -187,7 +176,7 @@ func ratio(b *testing.B, call func(openai.Client), bare, traced openai.Client) {
 		for i, c := range [2]openai.Client{bare, traced} {
 			start := time.Now()
 			for range perRound {
-				call(c)
+				call(b, c)
 			}
 			t[i] = time.Since(start)
 		}

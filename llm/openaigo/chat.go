@@ -11,7 +11,7 @@ var chatEndpoint = endpoint{
 	span:      "ChatCompletion",
 	kind:      semconv.SpanKindLLM,
 	request:   chatRequest,
-	response:  chatResponse,
+	response:  completionResponse(chatAnswer),
 	newStream: func() streamAnswer { return &chunks{} },
 }
 
@@ -40,16 +40,6 @@ func chatRequest(call *oiattr.Call, body []byte) bool {
 	f.decode("stream", &stream)
 	call.InvocationParameters = f.paramsWithout("tools", "functions")
 	return stream
-}
-
-// chatResponse adds the answer of a chat completion body to call.
-func chatResponse(call *oiattr.Call, body []byte) error {
-	var c completion
-	if err := decodeCompletion(body, &c); err != nil {
-		return err
-	}
-	chatAnswer(call, &c)
-	return nil
 }
 
 // chatAnswer adds the choices, the model, the id and the usage of a chat

@@ -13,7 +13,7 @@ var completionEndpoint = endpoint{
 	span:      "Completion",
 	kind:      semconv.SpanKindLLM,
 	request:   completionRequest,
-	response:  completionResponse,
+	response:  completionResponse(completionAnswer),
 	newStream: func() streamAnswer { return &chunks{legacy: true} },
 }
 
@@ -41,14 +41,18 @@ func completionRequest(call *oiattr.Call, body []byte) bool {
 	return stream
 }
 
-// completionResponse adds the answer of a legacy completion body to call.
-func completionResponse(call *oiattr.Call, body []byte) error {
-	var c completion
-	if err := decodeCompletion(body, &c); err != nil {
-		return err
+// completionResponse returns the response reader of an endpoint that
+// answers with a completion (chat and legacy completions): it decodes the
+// body and adds what answer takes of it to call.
+func completionResponse(answer func(*oiattr.Call, *completion)) func(*oiattr.Call, []byte) error {
+	return func(call *oiattr.Call, body []byte) error {
+		var c completion
+		if err := decodeCompletion(body, &c); err != nil {
+			return err
+		}
+		answer(call, &c)
+		return nil
 	}
-	completionAnswer(call, &c)
-	return nil
 }
 
 // completionAnswer adds the texts of the choices (llm.choices), the model,
