@@ -28,7 +28,7 @@ func FuzzResponses(f *testing.F) {
 
 		var s openaiwire.ResponsesStream
 		for _, e := range strings.Split(events, "\n") {
-			s.Add([]byte(e))
+			add(&s, e)
 		}
 		var streamed oiattr.Call
 		s.Answer(&streamed)

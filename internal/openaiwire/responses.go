@@ -3,6 +3,7 @@ package openaiwire
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
 )
@@ -17,8 +18,8 @@ import (
 //     output_text and refusal as text, input_image as an image); a
 //     function_call item is an assistant message with one tool call (id =
 //     call_id, name, arguments); a function_call_output item is a "tool"
-//     message answering call_id, its output as the content (JSON text when
-//     it is not a string). Other items (reasoning, web searches, item
+//     message answering call_id, its output as the content (encoded as JSON
+//     when it is not a string). Other items (reasoning, web searches, item
 //     references, …) and other parts (files, audio) are skipped;
 //   - "tools" is one JSON definition per tool, as sent;
 //   - the invocation parameters are the request without input,
@@ -35,8 +36,14 @@ import (
 //     output_tokens_details' reasoning_tokens.
 //
 // encoding/json goes on decoding past a value of the wrong type and only
-// reports it, so the errors of Unmarshal are ignored on purpose here: one
-// odd field or item costs only itself, never the rest of the body.
+// reports it, so its type errors are ignored on purpose here: one odd field
+// or item costs only itself, never the rest of the body.
+//
+// A request may carry a long conversation, so its body is read in one pass
+// with the decoder's tokens (see decodeRequest); responses, smaller, are
+// decoded with Unmarshal; a stream's events are read only when they carry
+// more than a delta (see ResponsesStream.Add). Content parts are read as
+// generic JSON values.
 
 // ResponsesRequest describes in call the request side of a Responses call
 // whose body is body: the model, the input messages, the tool definitions,
@@ -49,84 +56,145 @@ import (
 func ResponsesRequest(call *oiattr.Call, body []byte) (session, user string) {
 	call.Operation = oiattr.OperationChat
 	call.InputBody, call.OutputBody = oiattr.BodyMessages, oiattr.BodyMessages
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(body, &fields) != nil || fields == nil {
+	r, ok := decodeRequest(body)
+	if !ok {
 		return "", ""
 	}
-	decode := func(key string, v any) bool {
-		raw, ok := fields[key]
+	field := func(key string, v any) bool {
+		raw, ok := r.params[key]
 		return ok && json.Unmarshal(raw, v) == nil
 	}
-	decode("model", &call.RequestModel)
+	field("model", &call.RequestModel)
 	var temperature float64
-	if decode("temperature", &temperature) {
+	if field("temperature", &temperature) {
 		call.Temperature = &temperature
 	}
-	decode("max_output_tokens", &call.MaxTokens)
-	var instructions string
-	decode("instructions", &instructions)
-	call.InputMessages = inputMessages(instructions, fields["input"])
-	var tools []json.RawMessage
-	decode("tools", &tools)
-	for _, t := range tools {
+	field("max_output_tokens", &call.MaxTokens)
+	var userID, safetyID string
+	field("user", &userID)
+	field("safety_identifier", &safetyID)
+
+	call.InputMessages = r.messages()
+	for _, t := range r.tools {
 		if !isNull(t) {
 			call.Tools = append(call.Tools, string(t))
 		}
 	}
-	var userID, safetyID string
-	decode("user", &userID)
-	decode("safety_identifier", &safetyID)
-	session, user = ConversationID(fields["conversation"]), UserID(userID, safetyID)
-
-	delete(fields, "input")
-	delete(fields, "instructions")
-	delete(fields, "tools")
-	call.InvocationParameters = string(encode(fields))
-	return session, user
+	call.InvocationParameters = string(encode(r.params))
+	return ConversationID(r.params["conversation"]), UserID(userID, safetyID)
 }
 
-// inputMessages converts the instructions and the input of a request.
-func inputMessages(instructions string, input json.RawMessage) []oiattr.Message {
-	var msgs []oiattr.Message
-	if instructions != "" {
-		msgs = append(msgs, oiattr.Message{Role: "system", Content: instructions})
+// request is what ResponsesRequest reads of a request body.
+type request struct {
+	params       map[string]json.RawMessage // every field but the three below
+	instructions string
+	input        []oiattr.Message // the input's messages, converted as they are read
+	tools        []json.RawMessage
+}
+
+// decodeRequest reads body, reporting false when it is not a JSON object.
+// Every field is decoded once, as the decoder reaches it, and the input
+// items one at a time.
+func decodeRequest(body []byte) (r request, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // a function call's output is recorded as JSON text: keep its numbers
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return r, false
 	}
-	if text, ok := asString(input); ok {
-		if text != "" {
-			msgs = append(msgs, oiattr.Message{Role: "user", Content: text})
+	r.params = map[string]json.RawMessage{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return r, false
 		}
-		return msgs
-	}
-	var items []item
-	_ = json.Unmarshal(input, &items)
-	for i := range items {
-		if m, ok := items[i].inputMessage(); ok {
-			msgs = append(msgs, m)
+		switch key, _ := t.(string); key {
+		case "input":
+			err = r.decodeInput(dec)
+		case "instructions":
+			err = decode(dec, &r.instructions)
+		case "tools":
+			err = decode(dec, &r.tools)
+		default:
+			var raw json.RawMessage
+			err = decode(dec, &raw)
+			r.params[key] = raw
+		}
+		if err != nil {
+			return r, false
 		}
 	}
-	return msgs
+	_, err := dec.Token() // the closing brace
+	return r, err == nil
+}
+
+// decodeInput reads the input: a string, or a list of items. Another
+// value is no input.
+func (r *request) decodeInput(dec *json.Decoder) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t {
+	case json.Delim('['):
+		var it item
+		for dec.More() {
+			it = item{}
+			if err := decode(dec, &it); err != nil {
+				return err
+			}
+			if m, ok := it.inputMessage(); ok {
+				r.input = append(r.input, m)
+			}
+		}
+		_, err = dec.Token()
+	case json.Delim('{'):
+		for err == nil && dec.More() {
+			var skipped json.RawMessage
+			if _, err = dec.Token(); err == nil {
+				err = decode(dec, &skipped)
+			}
+		}
+		if err == nil {
+			_, err = dec.Token()
+		}
+	default:
+		if text, _ := t.(string); text != "" {
+			r.input = []oiattr.Message{{Role: "user", Content: text}}
+		}
+	}
+	return err
+}
+
+// decode decodes the next value into v. A value of the wrong type is no
+// error: v keeps what could be read.
+func decode(dec *json.Decoder, v any) error {
+	var typeErr *json.UnmarshalTypeError
+	if err := dec.Decode(v); err != nil && !errors.As(err, &typeErr) {
+		return err
+	}
+	return nil
+}
+
+// messages returns the instructions and the input as messages.
+func (r *request) messages() []oiattr.Message {
+	if r.instructions == "" {
+		return r.input
+	}
+	return append([]oiattr.Message{{Role: "system", Content: r.instructions}}, r.input...)
 }
 
 // item is an input or output item; which fields it has depends on its
 // type.
 type item struct {
-	Type      string          `json:"type,omitempty"`
-	ID        string          `json:"id,omitempty"`
-	Status    string          `json:"status,omitempty"`
-	Role      string          `json:"role,omitempty"`
-	Content   json.RawMessage `json:"content,omitempty"` // a string, or parts
-	CallID    string          `json:"call_id,omitempty"`
-	Name      string          `json:"name,omitempty"`
-	Arguments string          `json:"arguments,omitempty"`
-	Output    json.RawMessage `json:"output,omitempty"` // of a function_call_output
-}
-
-// part is one part of an item's content.
-type part struct {
-	Type     string `json:"type"`
-	Text     string `json:"text,omitempty"`
-	Refusal  string `json:"refusal,omitempty"`
-	ImageURL string `json:"image_url,omitempty"`
+	Type      string `json:"type,omitempty"`
+	ID        string `json:"id,omitempty"`
+	Status    string `json:"status,omitempty"`
+	Role      string `json:"role,omitempty"`
+	Content   any    `json:"content,omitempty"` // a string, or parts as generic JSON values
+	CallID    string `json:"call_id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments,omitempty"`
+	Output    any    `json:"output,omitempty"` // of a function_call_output
 }
 
 // inputMessage converts an input item, reporting false for one of a type
@@ -135,19 +203,16 @@ func (it *item) inputMessage() (oiattr.Message, bool) {
 	switch {
 	case it.Type == "message" || it.Type == "" && it.Role != "":
 		m := oiattr.Message{Role: it.Role}
-		if text, ok := asString(it.Content); ok {
-			m.Content = text
-			return m, true
-		}
+		m.Content, _ = it.Content.(string)
 		for _, p := range it.parts() {
-			switch p.Type {
+			switch str(p, "type") {
 			case "input_text", "output_text":
-				m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartText, Text: p.Text})
+				m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartText, Text: str(p, "text")})
 			case "refusal":
-				m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartText, Text: p.Refusal})
+				m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartText, Text: str(p, "refusal")})
 			case "input_image":
-				if p.ImageURL != "" {
-					m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartImage, ImageURL: p.ImageURL})
+				if url := str(p, "image_url"); url != "" {
+					m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartImage, ImageURL: url})
 				}
 			}
 		}
@@ -156,19 +221,27 @@ func (it *item) inputMessage() (oiattr.Message, bool) {
 		return oiattr.Message{Role: "assistant", ToolCalls: []oiattr.ToolCall{it.toolCall()}}, true
 	case it.Type == "function_call_output":
 		m := oiattr.Message{Role: "tool", ToolCallID: it.CallID}
-		if text, ok := asString(it.Output); ok {
-			m.Content = text
-		} else if !isNull(it.Output) {
-			m.Content = string(it.Output)
+		switch out := it.Output.(type) {
+		case nil:
+		case string:
+			m.Content = out
+		default:
+			m.Content = string(encode(out))
 		}
 		return m, true
 	}
 	return oiattr.Message{}, false
 }
 
-func (it *item) parts() []part {
-	var parts []part
-	_ = json.Unmarshal(it.Content, &parts)
+// parts returns the parts of an item's content, as generic JSON objects.
+func (it *item) parts() []map[string]any {
+	list, _ := it.Content.([]any)
+	parts := make([]map[string]any, 0, len(list))
+	for _, v := range list {
+		if p, ok := v.(map[string]any); ok {
+			parts = append(parts, p)
+		}
+	}
 	return parts
 }
 
@@ -176,11 +249,17 @@ func (it *item) toolCall() oiattr.ToolCall {
 	return oiattr.ToolCall{ID: it.CallID, Name: it.Name, Arguments: it.Arguments}
 }
 
+// str returns the string at key of a generic JSON object, or "".
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
+
 // response is what this package reads of a response object.
 type response struct {
 	head
 	Output []item          `json:"output"`
-	Usage  json.RawMessage `json:"usage,omitempty"`
+	Usage  json.RawMessage `json:"usage,omitempty"` // decoded apart: a usage of the wrong shape is unknown
 }
 
 // head is what a response object says besides its output and usage: all
@@ -191,6 +270,13 @@ type head struct {
 	Model  string   `json:"model,omitempty"`
 	Status string   `json:"status,omitempty"`
 	Error  *Failure `json:"error,omitempty"`
+}
+
+// Failure is what a Responses body or event reports as failed: a response
+// whose status is "failed", or an error event of a stream.
+type Failure struct {
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"` // never empty in a Failure returned here
 }
 
 // failure is what a response whose status is "failed" reports, or nil.
@@ -208,25 +294,18 @@ func (h *head) failure() *Failure {
 	return &f
 }
 
-// Failure is what a Responses body or event reports as failed: a response
-// whose status is "failed", or an error event of a stream.
-type Failure struct {
-	Code    string `json:"code,omitempty"`
-	Message string `json:"message,omitempty"` // never empty in a Failure returned here
-}
-
 // usage is a response's token accounting.
 type usage struct {
 	InputTokens        int `json:"input_tokens"`
-	OutputTokens       int `json:"output_tokens"`
-	TotalTokens        int `json:"total_tokens"`
 	InputTokensDetails struct {
 		CachedTokens     int `json:"cached_tokens"`
 		CacheWriteTokens int `json:"cache_write_tokens"`
 	} `json:"input_tokens_details"`
+	OutputTokens        int `json:"output_tokens"`
 	OutputTokensDetails struct {
 		ReasoningTokens int `json:"reasoning_tokens"`
 	} `json:"output_tokens_details"`
+	TotalTokens int `json:"total_tokens"`
 }
 
 // ResponsesResponse describes in call the answer of a Responses call whose
@@ -246,7 +325,18 @@ func ResponsesResponse(call *oiattr.Call, body []byte) *Failure {
 func (r *response) describe(call *oiattr.Call) *Failure {
 	call.ResponseModel, call.ResponseID = r.Model, r.ID
 	call.OutputMessages = outputMessages(r.Output)
-	call.Usage = toUsage(r.Usage)
+	var u usage
+	if len(r.Usage) > 0 && !isNull(r.Usage) && json.Unmarshal(r.Usage, &u) == nil {
+		call.Usage = oiattr.Usage{
+			Known:               true,
+			Prompt:              u.InputTokens,
+			Completion:          u.OutputTokens,
+			Total:               u.TotalTokens,
+			CacheRead:           u.InputTokensDetails.CachedTokens,
+			CacheWrite:          u.InputTokensDetails.CacheWriteTokens,
+			CompletionReasoning: u.OutputTokensDetails.ReasoningTokens,
+		}
+	}
 	return r.failure()
 }
 
@@ -281,17 +371,13 @@ func (it *item) answer() oiattr.Message {
 	if m.Role == "" {
 		m.Role = "assistant"
 	}
-	if text, ok := asString(it.Content); ok { // not the API's shape, but plain
-		m.Content = text
-		return m
-	}
 	var text, refusal []byte
 	for _, p := range it.parts() {
-		switch p.Type {
+		switch str(p, "type") {
 		case "output_text":
-			text = append(text, p.Text...)
+			text = append(text, str(p, "text")...)
 		case "refusal":
-			refusal = append(refusal, p.Refusal...)
+			refusal = append(refusal, str(p, "refusal")...)
 		}
 	}
 	if len(text) == 0 {
@@ -299,35 +385,6 @@ func (it *item) answer() oiattr.Message {
 	}
 	m.Content = string(text)
 	return m
-}
-
-func toUsage(raw json.RawMessage) oiattr.Usage {
-	if len(raw) == 0 || isNull(raw) {
-		return oiattr.Usage{}
-	}
-	var u usage
-	if err := json.Unmarshal(raw, &u); err != nil && u == (usage{}) {
-		return oiattr.Usage{} // not an object, or nothing in it could be read
-	}
-	return oiattr.Usage{
-		Known:               true,
-		Prompt:              u.InputTokens,
-		Completion:          u.OutputTokens,
-		Total:               u.TotalTokens,
-		CacheRead:           u.InputTokensDetails.CachedTokens,
-		CacheWrite:          u.InputTokensDetails.CacheWriteTokens,
-		CompletionReasoning: u.OutputTokensDetails.ReasoningTokens,
-	}
-}
-
-// asString returns the string a JSON value holds, and whether it is one.
-func asString(raw json.RawMessage) (string, bool) {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
-	if len(raw) == 0 || raw[0] != '"' {
-		return "", false
-	}
-	var s string
-	return s, json.Unmarshal(raw, &s) == nil
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
@@ -338,7 +395,7 @@ func encode(v any) []byte {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if enc.Encode(v) != nil { // raw values that were decoded from JSON: cannot happen
+	if enc.Encode(v) != nil { // values decoded from JSON: cannot happen
 		return []byte("{}")
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte{'\n'})

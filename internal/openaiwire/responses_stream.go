@@ -33,61 +33,74 @@ type streamItem struct {
 	text, refusal, arguments []byte
 }
 
-// event is what ResponsesStream reads of one event.
+// event is what ResponsesStream reads of the data of an event that carries
+// more than a delta.
 type event struct {
-	Type        string          `json:"type"`
-	OutputIndex int             `json:"output_index"`
-	Delta       string          `json:"delta"`
-	Item        json.RawMessage `json:"item"`
-	Response    json.RawMessage `json:"response"`
-	Code        string          `json:"code"`    // of an error event
-	Message     string          `json:"message"` // of an error event
+	Item     json.RawMessage `json:"item"`
+	Response json.RawMessage `json:"response"`
+	Code     string          `json:"code"`    // of an error event
+	Message  string          `json:"message"` // of an error event
 }
 
-// Add folds the data of one event (its JSON) into the stream and reports
-// whether it carried output text (a response.output_text.delta with a
-// non-empty delta), for the first-token event. Data that is not a JSON
-// object, and an event of a type not named above, change nothing.
-func (s *ResponsesStream) Add(data []byte) bool {
-	var e event
-	if json.Unmarshal(data, &e) != nil && e.Type == "" {
+// Add folds one event into the stream and reports whether it carried
+// output text (a response.output_text.delta with a non-empty delta), for
+// the first-token event. typ, outputIndex and delta are the event's "type",
+// "output_index" and "delta", which the caller's client library has
+// decoded already, and data is the whole event as JSON: it is read only
+// for the few events that carry more (the lifecycle events' response, the
+// output items, an error's code and message), not for every delta. An
+// event of a type not named above, and data that is not a JSON object,
+// change nothing.
+func (s *ResponsesStream) Add(typ string, outputIndex int, delta string, data []byte) bool {
+	switch typ {
+	case "response.output_text.delta":
+		it := s.at(outputIndex)
+		it.text = append(it.text, delta...)
+		return delta != ""
+	case "response.refusal.delta":
+		it := s.at(outputIndex)
+		it.refusal = append(it.refusal, delta...)
+		return false
+	case "response.function_call_arguments.delta":
+		it := s.at(outputIndex)
+		it.arguments = append(it.arguments, delta...)
 		return false
 	}
-	switch e.Type {
+	switch typ {
 	case "response.created", "response.queued", "response.in_progress":
-		s.lifecycle(e.Response)
+		s.lifecycle(decodeEvent(data).Response)
 	case "response.completed", "response.incomplete", "response.failed":
-		s.lifecycle(e.Response)
-		s.final, s.done = e.Response, true
-		if e.Type == "response.failed" {
+		response := decodeEvent(data).Response
+		s.lifecycle(response)
+		s.final, s.done = response, true
+		if typ == "response.failed" {
 			s.head.Status = "failed" // whatever the object says
 			s.failure = s.head.failure()
 		}
 	case "error":
+		e := decodeEvent(data)
 		s.failure = &Failure{Code: e.Code, Message: e.Message}
 		if s.failure.Message == "" {
 			s.failure.Message = "error event"
 		}
 		s.done = true
 	case "response.output_item.added", "response.output_item.done":
-		it := s.at(e.OutputIndex)
+		it := s.at(outputIndex)
 		var whole item
-		if json.Unmarshal(e.Item, &whole) == nil || whole.Type != "" {
+		if json.Unmarshal(decodeEvent(data).Item, &whole) == nil || whole.Type != "" {
 			it.item = whole
 		}
-		it.done = e.Type == "response.output_item.done"
-	case "response.output_text.delta":
-		it := s.at(e.OutputIndex)
-		it.text = append(it.text, e.Delta...)
-		return e.Delta != ""
-	case "response.refusal.delta":
-		it := s.at(e.OutputIndex)
-		it.refusal = append(it.refusal, e.Delta...)
-	case "response.function_call_arguments.delta":
-		it := s.at(e.OutputIndex)
-		it.arguments = append(it.arguments, e.Delta...)
+		it.done = typ == "response.output_item.done"
 	}
 	return false
+}
+
+// decodeEvent reads the data of an event; data that is not a JSON object
+// reads as an empty event.
+func decodeEvent(data []byte) event {
+	var e event
+	_ = json.Unmarshal(data, &e)
+	return e
 }
 
 // lifecycle takes the head of the response a lifecycle event repeats.
@@ -158,14 +171,14 @@ func (s *ResponsesStream) output() []item {
 			if it.Role == "" {
 				it.Role = "assistant"
 			}
-			var parts []part
+			var parts []any
 			if len(si.text) > 0 {
-				parts = append(parts, part{Type: "output_text", Text: string(si.text)})
+				parts = append(parts, map[string]any{"type": "output_text", "text": string(si.text)})
 			}
 			if len(si.refusal) > 0 {
-				parts = append(parts, part{Type: "refusal", Refusal: string(si.refusal)})
+				parts = append(parts, map[string]any{"type": "refusal", "refusal": string(si.refusal)})
 			}
-			it.Content = encode(parts)
+			it.Content = parts
 		case len(si.arguments) > 0 && (it.Type == "function_call" || it.Type == ""):
 			it.Type = "function_call"
 			it.Arguments = string(si.arguments)

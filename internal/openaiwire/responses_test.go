@@ -1,6 +1,7 @@
 package openaiwire_test
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -65,7 +66,7 @@ func TestResponsesRequest(t *testing.T) {
 			}},
 			{Role: "assistant", ToolCalls: []oiattr.ToolCall{{ID: "call_1", Name: "get_weather", Arguments: `{"city":"Paris"}`}}},
 			{Role: "tool", ToolCallID: "call_1", Content: `{"temp":21}`},
-			{Role: "tool", ToolCallID: "call_2", Content: `[{"type":"input_text","text":"sunny"}]`},
+			{Role: "tool", ToolCallID: "call_2", Content: `[{"text":"sunny","type":"input_text"}]`},
 			{Role: "assistant", Parts: []oiattr.Part{
 				{Type: oiattr.PartText, Text: "It is 21°C."},
 				{Type: oiattr.PartText, Text: "no more"},
@@ -188,7 +189,7 @@ func TestResponsesResponse(t *testing.T) {
 	}, {
 		name: "odd shapes are left out",
 		body: `{"model":["m"],"output":[1,{"type":"message","content":"plain"},{"type":"function_call","arguments":{}}],"usage":"lots"}`,
-		want: []oiattr.Message{{Role: "assistant", Content: "plain", ToolCalls: []oiattr.ToolCall{{}}}},
+		want: []oiattr.Message{{Role: "assistant", ToolCalls: []oiattr.ToolCall{{}}}},
 	}, {
 		name: "not JSON",
 		body: `<html>502</html>`,
@@ -296,7 +297,7 @@ func TestResponsesStream(t *testing.T) {
 			var s openaiwire.ResponsesStream
 			texts := 0
 			for _, e := range tc.events {
-				if s.Add([]byte(e)) {
+				if add(&s, e) {
 					texts++
 				}
 			}
@@ -327,11 +328,11 @@ func TestResponsesStream(t *testing.T) {
 func TestResponsesStreamFirstToken(t *testing.T) {
 	var s openaiwire.ResponsesStream
 	for i, e := range streamEvents {
-		if got, want := s.Add([]byte(e)), i == 4 || i == 5; got != want {
+		if got, want := add(&s, e), i == 4 || i == 5; got != want {
 			t.Errorf("event %d: text %v, want %v", i, got, want)
 		}
 	}
-	if s.Add([]byte(`{"type":"response.output_text.delta","delta":""}`)) {
+	if add(&s, `{"type":"response.output_text.delta","delta":""}`) {
 		t.Error("an empty delta counted as text")
 	}
 }
@@ -381,4 +382,16 @@ func TestID(t *testing.T) {
 			t.Errorf("ConversationID(%s) = %q, want %q", tc.raw, got, tc.want)
 		}
 	}
+}
+
+// add gives s one event as a client library would: the type, output index
+// and delta it has decoded, and the data.
+func add(s *openaiwire.ResponsesStream, data string) bool {
+	var e struct {
+		Type        string `json:"type"`
+		OutputIndex int    `json:"output_index"`
+		Delta       string `json:"delta"`
+	}
+	_ = json.Unmarshal([]byte(data), &e)
+	return s.Add(e.Type, e.OutputIndex, e.Delta, []byte(data))
 }

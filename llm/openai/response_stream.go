@@ -81,7 +81,7 @@ type responseStreamAnswer struct {
 }
 
 func (a *responseStreamAnswer) add(e openai.ResponseStreamEvent) bool {
-	return a.events.Add(e.Raw)
+	return a.events.Add(string(e.Type), e.OutputIndex, e.Delta, e.Raw)
 }
 
 func (a *responseStreamAnswer) complete() bool { return a.events.Done() }
