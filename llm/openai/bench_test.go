@@ -152,3 +152,93 @@ func BenchmarkChatCompletionStream(b *testing.B) {
 		run(b, func() (stream, error) { return wrapped.CreateChatCompletionStream(ctx, req) })
 	})
 }
+
+// conversationItems is conversation() as the input of a Responses request:
+// 20 message items.
+func conversationItems() []any {
+	msgs := conversation()
+	items := make([]any, len(msgs))
+	for i, m := range msgs {
+		items[i] = openai.ResponseInputMessage{Type: "message", Role: m.Role, Content: m.Content}
+	}
+	return items
+}
+
+func BenchmarkCreateResponse(b *testing.B) {
+	srv := openaitest.NewServer(openaitest.WithoutRecording())
+	b.Cleanup(srv.Close)
+	temperature := float32(0.2)
+	req := openai.CreateResponseRequest{Model: "gpt-4.1-mini", Input: conversationItems(), Temperature: &temperature}
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
+	bare, wire, wrapped := benchClients(b, srv)
+
+	run := func(b *testing.B, call func() (openai.CreateResponseResponse, error)) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := call(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("bare", func(b *testing.B) {
+		run(b, func() (openai.CreateResponseResponse, error) { return bare.CreateResponse(ctx, req) })
+	})
+	b.Run("wire", func(b *testing.B) {
+		run(b, func() (openai.CreateResponseResponse, error) { return wire.CreateResponse(ctx, req) })
+	})
+	b.Run("wrapped", func(b *testing.B) {
+		run(b, func() (openai.CreateResponseResponse, error) { return wrapped.CreateResponse(ctx, req) })
+	})
+}
+
+// BenchmarkCreateResponseStream reads a stream of 500 text deltas (509
+// events with the lifecycle and item events around them).
+func BenchmarkCreateResponseStream(b *testing.B) {
+	const deltas = 500
+	answer := strings.TrimSpace(strings.Repeat("Lisbon is lovely in spring. ", deltas/5))
+	srv := openaitest.NewServer(openaitest.WithoutRecording(), openaitest.WithResponder(func(openaitest.Request) openaitest.Reply {
+		return openaitest.Reply{Content: answer, Chunks: deltas}
+	}))
+	b.Cleanup(srv.Close)
+	req := openai.CreateResponseRequest{Model: "gpt-4.1-mini", Input: conversationItems()}
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
+	bare, wire, wrapped := benchClients(b, srv)
+
+	type stream interface {
+		Recv() (openai.ResponseStreamEvent, error)
+		Close() error
+	}
+	run := func(b *testing.B, open func() (stream, error)) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s, err := open()
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for {
+				_, err := s.Recv()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			s.Close()
+			if n < deltas {
+				b.Fatalf("%d events", n)
+			}
+		}
+	}
+	b.Run("bare", func(b *testing.B) {
+		run(b, func() (stream, error) { return bare.CreateResponseStream(ctx, req) })
+	})
+	b.Run("wire", func(b *testing.B) {
+		run(b, func() (stream, error) { return wire.CreateResponseStream(ctx, req) })
+	})
+	b.Run("wrapped", func(b *testing.B) {
+		run(b, func() (stream, error) { return wrapped.CreateResponseStream(ctx, req) })
+	})
+}

@@ -70,3 +70,40 @@ func benchRequest() openai.ChatCompletionRequest {
 	}
 	return openai.ChatCompletionRequest{Model: "gpt-4o-mini", Messages: msgs, Temperature: 0.2}
 }
+
+// BenchmarkResponseSpanWork is BenchmarkChatSpanWork for a Responses call
+// with an input of 20 message items: the wrapper's own work without the
+// network, most of which is reading the request and response JSON.
+func BenchmarkResponseSpanWork(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()), sdktrace.WithSyncer(discardExporter{}))
+	defer tp.Shutdown(context.Background())
+	c := Wrap(openai.NewClient(""), WithTracerProvider(tp), WithTraceConfig(sessiontrace.DefaultTraceConfig()))
+	chat := benchRequest()
+	items := make([]any, len(chat.Messages))
+	for i, m := range chat.Messages {
+		items[i] = openai.ResponseInputMessage{Type: "message", Role: m.Role, Content: m.Content}
+	}
+	req := openai.CreateResponseRequest{Model: "gpt-4.1-mini", Input: items}
+	resp := openai.CreateResponseResponse{ID: "resp_1", Object: "response", Created: 1, Model: "gpt-4.1-mini", Status: "completed",
+		Output: []any{map[string]any{"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+			"content": []any{map[string]any{"type": "output_text", "text": strings.Repeat("word ", 30), "annotations": []any{}}}}},
+		Usage: &openai.ResponseUsage{InputTokens: 500, OutputTokens: 30, TotalTokens: 530}}
+	wire := &exchange{request: encodeJSON(req), sent: true, response: encodeJSON(resp), received: true}
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "s"), "u")
+	for _, mode := range []struct {
+		name string
+		x    *exchange
+	}{{"wire", wire}, {"wrapped", nil}} {
+		b.Run(mode.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ctx, span := c.start(ctx, spanResponse, c.llmStart)
+				call := c.responseCall(ctx, &req, mode.x, false)
+				_ = c.responseAnswer(&call, mode.x, &resp)
+				c.end(span, &call, nil)
+				c.captureTurn(ctx, call.InputMessages, call.OutputMessages)
+			}
+		})
+	}
+}
