@@ -27,27 +27,17 @@ func TestSessionFromRequest(t *testing.T) {
 	responseStream := func(req openai.CreateResponseRequest) func(context.Context, *oiopenai.Client) error {
 		return func(ctx context.Context, c *oiopenai.Client) error {
 			req.Model, req.Input = "m", "hi"
-			s, err := c.CreateResponseStream(ctx, req)
-			if err != nil {
+			return readStream(ctx, c, req)
+		}
+	}
+	chat := func(user string, stream bool) func(context.Context, *oiopenai.Client) error {
+		return func(ctx context.Context, c *oiopenai.Client) error {
+			req := userRequest("hi")
+			req.User = user
+			if !stream {
+				_, err := c.CreateChatCompletion(ctx, req)
 				return err
 			}
-			defer s.Close()
-			_, err = drainEvents(s)
-			return err
-		}
-	}
-	chat := func(user string) func(context.Context, *oiopenai.Client) error {
-		return func(ctx context.Context, c *oiopenai.Client) error {
-			req := userRequest("hi")
-			req.User = user
-			_, err := c.CreateChatCompletion(ctx, req)
-			return err
-		}
-	}
-	chatStream := func(user string) func(context.Context, *oiopenai.Client) error {
-		return func(ctx context.Context, c *oiopenai.Client) error {
-			req := userRequest("hi")
-			req.User = user
 			s, err := c.CreateChatCompletionStream(ctx, req)
 			if err != nil {
 				return err
@@ -79,10 +69,10 @@ func TestSessionFromRequest(t *testing.T) {
 		{"the context wins", inContext, response(openai.CreateResponseRequest{Conversation: "conv_7", User: "alice"}), "ctx-session", "ctx-user"},
 		{"a stream", nil, responseStream(openai.CreateResponseRequest{Conversation: "conv_8", SafetyIdentifier: "h-4"}), "conv_8", "h-4"},
 		{"a stream in a context", inContext, responseStream(openai.CreateResponseRequest{Conversation: "conv_9"}), "ctx-session", "ctx-user"},
-		{"chat user", nil, chat("bob"), nil, "bob"},
-		{"chat user, invalid", nil, chat("bob\x00"), nil, nil},
-		{"chat user in a context", inContext, chat("bob"), "ctx-session", "ctx-user"},
-		{"chat stream user", nil, chatStream("carol"), nil, "carol"},
+		{"chat user", nil, chat("bob", false), nil, "bob"},
+		{"chat user, invalid", nil, chat("bob\x00", false), nil, nil},
+		{"chat user in a context", inContext, chat("bob", false), "ctx-session", "ctx-user"},
+		{"chat stream user", nil, chat("carol", true), nil, "carol"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
