@@ -24,9 +24,9 @@ const (
 	spanResponse   = "Response"
 )
 
-// Client is a go-openai client whose chat, completion and embedding calls
-// make OpenInference spans. Every other method of the embedded
-// *openai.Client passes straight through, untraced.
+// Client is a go-openai client whose chat, Responses, completion and
+// embedding calls make OpenInference spans. Every other method of the
+// embedded *openai.Client passes straight through, untraced.
 //
 // A Client is safe for concurrent use, as the client it wraps is.
 type Client struct {

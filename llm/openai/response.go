@@ -105,9 +105,9 @@ func (c *Client) responseAnswer(call *oiattr.Call, x *exchange, resp *openai.Cre
 
 // failureError is the error a span records for a Responses call that
 // failed in the body rather than in its status line (a response with
-// status "failed", an error event of a stream): an *openai.APIError with
-// the code and message the API gave, the type go-openai returns for an
-// error in the middle of a chat stream. nil for none.
+// status "failed", an error event of a stream): an *openai.APIError, the
+// type go-openai reports the API's errors with, holding the code and
+// message the API gave. nil for none.
 func failureError(f *openaiwire.Failure) error {
 	if f == nil {
 		return nil
