@@ -234,6 +234,11 @@ func TestResponseStreamEnds(t *testing.T) {
 		events: 3, err: true, code: codes.Error,
 		want: map[string]any{out0 + "content": "Hi"},
 	}, {
+		name:   "[DONE] after response.completed, as some servers send",
+		data:   []string{created, msgAdded, textHi, `{"type":"response.completed","sequence_number":3,"response":{"id":"resp_h","object":"response","status":"completed","model":"gpt-4.1","output":[{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hi"}]}],"usage":{"input_tokens":1,"output_tokens":1,"total_tokens":2}}}`, "[DONE]", textMore},
+		events: 4, code: codes.Ok,
+		want: map[string]any{out0 + "content": "Hi", "llm.token_count.total": 2},
+	}, {
 		name: "no events at all",
 		code: codes.Ok,
 		want: map[string]any{out0 + "role": nil, "output.value": `{"object":"response","output":[]}`},
