@@ -44,6 +44,7 @@ type config struct {
 	keepRatio  *float64 // WithSessionSampling
 	batchOpts  []sdktrace.BatchSpanProcessorOption
 	propagator propagation.TextMapPropagator
+	limits     limits // WithMaxExportBytes, WithMemoryBudget; see export.go
 }
 
 // WithEndpoint sets the collector: for HTTP a URL, either a base
@@ -103,13 +104,21 @@ func WithoutGlobal() Option {
 
 // WithSyncExport exports each span as it ends instead of batching. It is for
 // tests and short scripts: in a server it puts the collector on the request
-// path.
+// path. The export limit still applies (a span too big is cut); nothing
+// waits, so there is no memory budget, and WithBatchOptions is unused.
 func WithSyncExport() Option {
 	return optionFunc(func(c *config) { c.syncExport = true })
 }
 
-// WithBatchOptions passes options to the batch span processor (queue size,
-// timeouts).
+// WithBatchOptions passes options to the SDK's batch span processor, which
+// Register puts between the memory budget and the export limit:
+// sdktrace.WithMaxQueueSize bounds the spans waiting for export, those
+// being exported included, as the budget bounds their bytes (default 2048,
+// or OTEL_BSP_MAX_QUEUE_SIZE); WithMaxExportBatchSize bounds the spans per
+// batch, each batch then split into requests under the export limit;
+// WithBatchTimeout is as in the SDK; WithExportTimeout bounds a whole batch,
+// all its requests. sdktrace.WithBlocking, or a queue size under 1, is an
+// error from Register: spans past a limit are dropped, never waited for.
 func WithBatchOptions(opts ...sdktrace.BatchSpanProcessorOption) Option {
 	return optionFunc(func(c *config) { c.batchOpts = append(c.batchOpts, opts...) })
 }
@@ -137,4 +146,37 @@ func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
 // WithSampler sets the sampler (default: parent-based, always on).
 func WithSampler(s sdktrace.Sampler) Option {
 	return optionFunc(func(c *config) { c.sampler = s })
+}
+
+// DefaultMaxExportBytes is the largest export request Register's exporter
+// sends, in bytes of protobuf before compression: 4 MiB, the smallest
+// default on the way (the OpenTelemetry Collector refuses OTLP/gRPC messages
+// over 4 MiB, OTLP/HTTP bodies over 20 MiB; the OTLP/HTTP exporter refuses
+// to send more than 64 MiB).
+const DefaultMaxExportBytes = 4 << 20
+
+// DefaultMemoryBudget is the most memory, in bytes, that the spans waiting
+// for export may hold: 256 MiB.
+const DefaultMemoryBudget = 256 << 20
+
+// WithMaxExportBytes sets the largest export request, in bytes of protobuf
+// before compression (default DefaultMaxExportBytes). Each batch is split
+// into requests that fit, sent in order; a span too big for a request of
+// its own is sent with its longest string values cut (see TruncatedKey), or
+// dropped and reported when cutting them is not enough. It overrides
+// SESSIONTRACE_MAX_EXPORT_BYTES; a value of zero or less is an error from
+// Register.
+func WithMaxExportBytes(n int) Option {
+	return optionFunc(func(c *config) { c.limits.maxExport, c.limits.maxExportSet = n, true })
+}
+
+// WithMemoryBudget sets the most memory, in bytes, that the spans waiting
+// for export (queued or being exported) may hold (default
+// DefaultMemoryBudget); a span is charged its encoded size and the Go
+// structures that hold it. A span that would take them over the budget is
+// dropped as it ends, counted and reported (see DroppedSpansError), never
+// waited for. It overrides SESSIONTRACE_MEMORY_BUDGET_BYTES; a value of
+// zero or less is an error from Register.
+func WithMemoryBudget(n int64) Option {
+	return optionFunc(func(c *config) { c.limits.budget, c.limits.budgetSet = n, true })
 }

@@ -17,13 +17,33 @@
 //	SESSIONTRACE_SAMPLE_RATIO    keep this fraction of the sessions, whole (WithSessionSampling)
 //	OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, _HEADERS, _PROTOCOL
 //	                             the standard OTLP variables, below PHOENIX_*
+//	SESSIONTRACE_MAX_EXPORT_BYTES     the largest export request (default 4 MiB)
+//	SESSIONTRACE_MEMORY_BUDGET_BYTES  the memory the spans waiting for export
+//	                                  may hold (default 256 MiB)
 //
-// A bad endpoint, header list or protocol is an error from Register, never
-// a provider that silently exports nothing.
+// A bad endpoint, header list, protocol or limit is an error from Register,
+// never a provider that silently exports nothing.
+//
+// # Long conversations
+//
+// An LLM span carries the whole conversation, twice (the request body as
+// input.value, the messages as llm.input_messages.*), so spans grow with
+// every turn, while the SDK's batch span processor counts spans, not bytes.
+// What Register builds bounds both in bytes. No export request is over
+// WithMaxExportBytes (4 MiB by default, which the OpenTelemetry Collector
+// accepts over gRPC and HTTP): each batch is split into requests that fit,
+// sent in order. A span too big for a request of its own is sent with its
+// longest string values cut to fit, each marked and their keys listed in
+// TruncatedKey; one that cutting cannot save is dropped. The spans waiting
+// for export, queued or being exported, hold at most WithMemoryBudget (256
+// MiB by default); a span that ends past it is dropped at once. Drops are
+// counted and reported through otel.Handle as a DroppedSpansError, at most
+// every few seconds.
 //
 // Spans are batched off the request path, so an unreachable or stalled
-// collector never slows a request: the queue (2048 spans by default; see
-// WithBatchOptions) drops what it cannot hold. Shutdown(ctx) returns by
+// collector never slows a request: past the memory budget or the queue
+// (2048 spans by default; see WithBatchOptions) spans are dropped, never
+// waited for. Shutdown(ctx) returns by
 // ctx's deadline, but with a collector that accepts connections and never
 // answers, the SDK's batch processor goes on trying the rest of its queue in
 // the background, each batch for up to its export timeout (30 s by

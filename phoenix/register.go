@@ -46,13 +46,17 @@ func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, er
 	if err != nil {
 		return nil, err
 	}
+	lim, err := resolveLimits(c)
+	if err != nil {
+		return nil, err
+	}
 	exporter := c.exporter
 	if exporter == nil {
 		target, err := resolve(c)
 		if err != nil {
 			return nil, err
 		}
-		if exporter, err = target.newExporter(ctx); err != nil {
+		if exporter, err = target.newExporter(ctx, lim.maxExport); err != nil {
 			return nil, fmt.Errorf("phoenix: creating the OTLP exporter: %w", err)
 		}
 	}
@@ -74,11 +78,9 @@ func Register(ctx context.Context, opts ...Option) (*sdktrace.TracerProvider, er
 	if c.sampler != nil {
 		tpOpts = append(tpOpts, sdktrace.WithSampler(c.sampler))
 	}
-	if c.syncExport {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sampleSessions(sdktrace.NewSimpleSpanProcessor(exporter))))
-	} else {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sampleSessions(sdktrace.NewBatchSpanProcessor(exporter, c.batchOpts...))))
-	}
+	// Dropped sessions are dropped first, so that they take no room in the
+	// memory budget.
+	tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sampleSessions(exportProcessor(exporter, c.syncExport, c.batchOpts, lim))))
 	for _, p := range c.processors {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(p))
 	}
@@ -236,16 +238,18 @@ func checkHeader(k, v string) error {
 	return nil
 }
 
-func (t target) newExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
+// newExporter builds the OTLP exporter. Its own request-size check is set
+// to maxBytes, the limit the requests are split to fit, as a last guard.
+func (t target) newExporter(ctx context.Context, maxBytes int) (sdktrace.SpanExporter, error) {
 	switch t.protocol {
 	case GRPC:
-		opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(t.url.Host), otlptracegrpc.WithHeaders(t.headers)}
+		opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(t.url.Host), otlptracegrpc.WithHeaders(t.headers), otlptracegrpc.WithMaxRequestSize(maxBytes)}
 		if t.url.Scheme == "http" {
 			opts = append(opts, otlptracegrpc.WithInsecure())
 		}
 		return otlptracegrpc.New(ctx, opts...)
 	default:
-		return otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(t.url.String()), otlptracehttp.WithHeaders(t.headers))
+		return otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(t.url.String()), otlptracehttp.WithHeaders(t.headers), otlptracehttp.WithMaxRequestSize(maxBytes))
 	}
 }
 

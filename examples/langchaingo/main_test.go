@@ -9,6 +9,8 @@ import (
 
 	goopenai "github.com/sashabaranov/go-openai"
 	"github.com/tmc/langchaingo/llms/openai"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -30,16 +32,21 @@ func setup(t *testing.T) (*openaitest.Server, *httptest.Server, *tracetest.SpanR
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(newHandler(newBot(llm, "gpt-4o-mini", tp), tp))
+	srv := httptest.NewServer(newHandler(tp, newBot(llm, "gpt-4o-mini")))
 	t.Cleanup(srv.Close)
 	return fake, srv, rec
 }
 
-func post(t *testing.T, url, session, body string) string {
+// post sends body to url as session and user alice, with the extra
+// header lines given as name, value pairs, and returns the response body.
+func post(t *testing.T, url, session, body string, header ...string) string {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	req.Header.Set("X-Session-ID", session)
 	req.Header.Set("X-User-ID", "alice")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -64,16 +71,23 @@ func TestConversation(t *testing.T) {
 	if got := post(t, srv.URL+"/chat", "s-1", `{"message":"What is 17 times 23?"}`); !strings.Contains(got, `"reply":"17 times 23 is 391."`) {
 		t.Errorf("first reply %s", got)
 	}
+	if got := post(t, srv.URL+"/chat", "s-other", `{"message":"Hello from another session"}`); !strings.Contains(got, `"session_id":"s-other"`) {
+		t.Errorf("other session's reply %s", got)
+	}
 	if got := post(t, srv.URL+"/chat", "s-1", `{"message":"And what did I ask?"}`); !strings.Contains(got, `"session_id":"s-1"`) {
 		t.Errorf("second reply %s", got)
 	}
 
-	// The agent's memory reached the model on the second turn.
+	// The session's memory, and only its own, reached the model on its
+	// second turn.
 	reqs := fake.Requests()
-	if len(reqs) != 3 {
-		t.Fatalf("%d model calls, want 3", len(reqs))
+	if len(reqs) != 4 {
+		t.Fatalf("%d model calls, want 4", len(reqs))
 	}
-	if history := reqs[2].Chat.Messages[1].Content; !strings.Contains(history, "Human: What is 17 times 23?\nAI: 17 times 23 is 391.") {
+	if history := reqs[2].Chat.Messages[1].Content; strings.Contains(history, "17 times 23") {
+		t.Errorf("another session's history leaked: %q", history)
+	}
+	if history := reqs[3].Chat.Messages[1].Content; !strings.Contains(history, "Human: What is 17 times 23?\nAI: 17 times 23 is 391.") {
 		t.Errorf("second turn's history message: %q", history)
 	}
 
@@ -82,7 +96,8 @@ func TestConversation(t *testing.T) {
 		t.Error(err)
 	}
 	sessions := sessiontracetest.Sessions(spans)
-	if len(sessions) != 1 || sessions[0].ID != "s-1" || sessions[0].Traces != 2 || sessions[0].UserID != "alice" {
+	if len(sessions) != 2 || sessions[0].ID != "s-1" || sessions[0].Traces != 2 || sessions[0].UserID != "alice" ||
+		sessions[1].ID != "s-other" || sessions[1].Traces != 1 {
 		t.Fatalf("sessions %+v", sessions)
 	}
 	s := sessions[0]
@@ -127,6 +142,13 @@ func TestStream(t *testing.T) {
 	if want := "data: \"It\"\n\ndata: \" is\"\n\ndata: \" 4.\"\n\ndata: [DONE]\n\n"; got != want {
 		t.Errorf("stream\n%q\nwant\n%q", got, want)
 	}
+	if err := sessiontracetest.Check(rec.Ended()); err != nil {
+		t.Error(err)
+	}
+	sessions := sessiontracetest.Sessions(rec.Ended())
+	if len(sessions) != 1 || len(sessions[0].Turns) != 1 || sessions[0].Turns[0].Input != "2+2?" || sessions[0].Turns[0].Output != "It is 4." {
+		t.Errorf("sessions %+v", sessions)
+	}
 	var firstTokens int
 	for _, sp := range rec.Ended() {
 		for _, e := range sp.Events() {
@@ -137,6 +159,32 @@ func TestStream(t *testing.T) {
 	}
 	if firstTokens != 2 { // one per LLM call
 		t.Errorf("%d first-token events", firstTokens)
+	}
+}
+
+// A request from a page with OpenTelemetry web instrumentation carries a
+// traceparent: the turn is a new root, linked to the caller's span, so
+// Phoenix still shows the whole turn.
+func TestIncomingTraceparent(t *testing.T) {
+	prev := otel.GetTextMapPropagator()
+	otel.SetTextMapPropagator(propagation.TraceContext{}) // as phoenix.Register does
+	t.Cleanup(func() { otel.SetTextMapPropagator(prev) })
+	_, srv, rec := setup(t)
+	post(t, srv.URL+"/chat", "s-web", `{"message":"hello"}`,
+		"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+
+	spans := rec.Ended()
+	if err := sessiontracetest.Check(spans); err != nil {
+		t.Error(err)
+	}
+	sessions := sessiontracetest.Sessions(spans)
+	if len(sessions) != 1 || sessions[0].FirstInput != "hello" || sessions[0].LastOutput != "You said: hello" {
+		t.Errorf("sessions %+v", sessions)
+	}
+	for _, sp := range spans {
+		if !sp.Parent().IsValid() && (len(sp.Links()) != 1 || sp.Links()[0].SpanContext.SpanID().String() != "00f067aa0ba902b7") {
+			t.Errorf("turn %q: links %v, want one to the caller's span", sp.Name(), sp.Links())
+		}
 	}
 }
 

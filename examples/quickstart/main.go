@@ -7,12 +7,17 @@
 //
 // Offline by default: the model is an embedded fake OpenAI server. With
 // OPENAI_API_KEY set it talks to the real API (OPENAI_MODEL, default
-// gpt-4o-mini); with PHOENIX_COLLECTOR_ENDPOINT set it also exports the spans
-// to Phoenix (PHOENIX_API_KEY and PHOENIX_PROJECT_NAME are honoured).
+// gpt-4o-mini); with PHOENIX_COLLECTOR_ENDPOINT (or
+// OTEL_EXPORTER_OTLP_ENDPOINT) set it also exports the spans to Phoenix or
+// any OTLP collector (PHOENIX_API_KEY and PHOENIX_PROJECT_NAME are
+// honoured).
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sashabaranov/go-openai"
@@ -27,7 +33,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/sessiontrace/sessiontrace/internal/chatbot"
+	"github.com/sessiontrace/sessiontrace"
 	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 	"github.com/sessiontrace/sessiontrace/middleware"
@@ -63,11 +69,12 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer) error {
-	// Tracing: keep the spans in memory for the summary, and export them to
-	// Phoenix too when it is configured.
+	// Tracing: phoenix.Register, with the spans also kept in memory for the
+	// summary. Offline they are only kept; with a collector configured they
+	// are exported to it too.
 	spans := tracetest.NewInMemoryExporter()
-	opts := []phoenix.Option{phoenix.WithProjectName("sessiontrace-quickstart"), phoenix.WithoutGlobal()}
-	exporting := os.Getenv("PHOENIX_COLLECTOR_ENDPOINT") != ""
+	opts := []phoenix.Option{phoenix.WithProjectName("sessiontrace-quickstart")}
+	exporting := os.Getenv("PHOENIX_COLLECTOR_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != ""
 	if exporting {
 		opts = append(opts, phoenix.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(spans)))
 	} else {
@@ -77,16 +84,14 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer tp.Shutdown(context.Background())
+	defer tp.Shutdown(context.Background()) // sends the last spans
 
-	// The model: the real API when a key is set, the embedded fake otherwise.
-	model, backend := os.Getenv("OPENAI_MODEL"), "the OpenAI API"
-	if model == "" {
-		model = openai.GPT4oMini
-	}
-	var client *openai.Client
+	// The model: the OpenAI API when a key is set, a fake OpenAI server on
+	// 127.0.0.1 otherwise, scripted to answer the script.
+	model, backend := cmp.Or(os.Getenv("OPENAI_MODEL"), openai.GPT4oMini), "the OpenAI API"
+	var cfg openai.ClientConfig
 	if key := os.Getenv("OPENAI_API_KEY"); key != "" {
-		client = openai.NewClient(key)
+		cfg = openai.DefaultConfig(key)
 	} else {
 		fake := openaitest.NewServer(openaitest.WithResponder(func(r openaitest.Request) openaitest.Reply {
 			if r.Chat != nil && len(r.Chat.Messages) > 0 {
@@ -97,16 +102,14 @@ func run(ctx context.Context, out io.Writer) error {
 			return openaitest.DefaultResponder(r)
 		}))
 		defer fake.Close()
-		client, backend = fake.Client(), "an embedded fake OpenAI server"
+		cfg, backend = fake.ClientConfig(), "an embedded fake OpenAI server"
 	}
-	bot := chatbot.New(oiopenai.Wrap(client, oiopenai.WithTracerProvider(tp)), model)
+	client := oiopenai.NewClientWithConfig(cfg)
 
 	// The chat server: otelhttp outside, sessiontrace's middleware inside, so
-	// the server span exists when the middleware stamps it. Every request is
-	// a public endpoint: a new root span, one turn in Phoenix.
-	handler := otelhttp.NewHandler(middleware.Handler(bot), "chat",
-		otelhttp.WithTracerProvider(tp),
-		otelhttp.WithPublicEndpointFn(func(*http.Request) bool { return true }))
+	// that the server span exists when the middleware puts the session on it
+	// and binds it as the turn.
+	handler := otelhttp.NewHandler(middleware.Handler(newChat(client, model)), "chat")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -118,13 +121,14 @@ func run(ctx context.Context, out io.Writer) error {
 
 	fmt.Fprintf(out, "Chat server on %s, model %s via %s.\n\n", url, model, backend)
 	for _, turn := range script {
-		reply, err := chatbot.Post(ctx, url, turn.session, turn.user, turn.message)
+		reply, err := ask(ctx, url, turn.session, turn.user, turn.message)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "%-5s> %s\n  bot> %s\n", turn.user, turn.message, reply)
 	}
 
+	// ForceFlush first: Shutdown would empty the in-memory exporter.
 	if err := tp.ForceFlush(ctx); err != nil {
 		return err
 	}
@@ -133,7 +137,8 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "\nWhat Phoenix's Sessions view shows (%d spans, %d sessions):\n\n", len(recorded), len(sessions))
 	printSessions(out, sessions)
 	if exporting {
-		fmt.Fprintf(out, "\nExported to %s, project sessiontrace-quickstart.\n", os.Getenv("PHOENIX_COLLECTOR_ENDPOINT"))
+		fmt.Fprintf(out, "\nExported to %s, project sessiontrace-quickstart.\n",
+			cmp.Or(os.Getenv("PHOENIX_COLLECTOR_ENDPOINT"), os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")))
 	}
 	if err := sessiontracetest.Check(recorded); err != nil {
 		for _, problem := range strings.Split(err.Error(), "\n") {
@@ -142,6 +147,64 @@ func run(ctx context.Context, out io.Writer) error {
 		return errors.New("the traces do not form clean sessions")
 	}
 	return nil
+}
+
+const systemPrompt = "You are a concise travel assistant."
+
+// newChat is the chat endpoint: {"message": "..."} in, {"reply": "..."}
+// out, each session's history kept in memory (without the bound a
+// long-running server needs; see examples/nethttp). The request's context
+// carries the session and the turn: the wrapped client records the call
+// and fills the turn's input and output.
+func newChat(client *oiopenai.Client, model string) http.HandlerFunc {
+	var mu sync.Mutex
+	history := map[string][]openai.ChatCompletionMessage{}
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Message string }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Message == "" {
+			http.Error(w, `send {"message": "..."}`, http.StatusBadRequest)
+			return
+		}
+		session := sessiontrace.SessionID(r.Context())
+		mu.Lock()
+		msgs := append([]openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem, Content: systemPrompt}}, history[session]...)
+		mu.Unlock()
+		msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: req.Message})
+
+		resp, err := client.CreateChatCompletion(r.Context(), openai.ChatCompletionRequest{Model: model, Messages: msgs})
+		if err != nil || len(resp.Choices) == 0 {
+			http.Error(w, "the model is unavailable", http.StatusBadGateway)
+			return
+		}
+		answer := resp.Choices[0].Message
+		mu.Lock()
+		history[session] = append(msgs[1:], answer)
+		mu.Unlock()
+		json.NewEncoder(w).Encode(map[string]string{"reply": answer.Content})
+	}
+}
+
+// ask posts message to the chat server at url as session and user, and
+// returns the reply.
+func ask(ctx context.Context, url, session, user, message string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"message": message})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("X-Session-ID", session)
+	req.Header.Set("X-User-ID", user)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("POST %s: %s", url, resp.Status)
+	}
+	var answer struct{ Reply string }
+	err = json.NewDecoder(resp.Body).Decode(&answer)
+	return answer.Reply, err
 }
 
 // printSessions writes each session as a person reads it: its user, traces

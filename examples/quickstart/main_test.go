@@ -12,6 +12,7 @@ import (
 func TestQuickstartOffline(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "")
 	t.Setenv("PHOENIX_COLLECTOR_ENDPOINT", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 	var out bytes.Buffer
 	if err := run(context.Background(), &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())

@@ -1,0 +1,5 @@
+//go:build !race
+
+package phoenix_test
+
+const raceDetector = false
