@@ -15,6 +15,10 @@
 //	curl -s localhost:8080/chat -H 'X-Session-ID: s-1' -H 'X-User-ID: alice' -d '{"message":"hi"}'
 //	curl -sN localhost:8080/chat/stream -H 'X-Session-ID: s-1' -d '{"message":"and now?"}'
 //
+// With -api responses the bot talks to the model through the Responses API
+// (CreateResponse, CreateResponseStream) instead of chat completions: the
+// spans are named Response, and Phoenix shows the same conversations.
+//
 // Offline by default: the model is a fake OpenAI server on 127.0.0.1 that
 // answers "You said: …", and each finished turn is printed instead of
 // exported. OPENAI_API_KEY uses the OpenAI API (model OPENAI_MODEL, default
@@ -30,6 +34,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -55,16 +60,21 @@ import (
 )
 
 func main() {
+	api := flag.String("api", apiChat, "the OpenAI API the bot calls: "+apiChat+" (chat completions) or "+apiResponses)
+	flag.Parse()
+	if *api != apiChat && *api != apiResponses {
+		log.Fatalf("-api %q: want %s or %s", *api, apiChat, apiResponses)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx); err != nil {
+	if err := run(ctx, *api); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // run serves until ctx is done, then lets the requests in flight finish and
 // sends the last spans.
-func run(ctx context.Context) error {
+func run(ctx context.Context, api string) error {
 	// Tracing. Without a collector to send to, print each turn instead of
 	// trying Phoenix's default address.
 	opts := []phoenix.Option{phoenix.WithProjectName("sessiontrace-nethttp")}
@@ -94,12 +104,15 @@ func run(ctx context.Context) error {
 		defer fake.Close()
 		cfg, backend = fake.ClientConfig(), "a fake OpenAI server"
 	}
-	b := newBot(oiopenai.NewClientWithConfig(cfg), model)
+	b := newBot(oiopenai.NewClientWithConfig(cfg), model, api)
 
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	srv := &http.Server{Addr: addr, Handler: newHandler(tp, b), ReadHeaderTimeout: 5 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.ListenAndServe() }()
+	if api == apiResponses {
+		backend += " (Responses API)"
+	}
 	fmt.Printf("chat server on http://%s/chat, model %s via %s\n", addr, model, backend)
 	select {
 	case err := <-served:
@@ -128,24 +141,32 @@ func newHandler(tp trace.TracerProvider, b *bot) http.Handler {
 	)
 }
 
+// The APIs the bot can call.
+const (
+	apiChat      = "chat"      // chat completions
+	apiResponses = "responses" // the Responses API
+)
+
 const (
 	systemPrompt = "You are a concise travel assistant."
 	maxHistory   = 20   // messages remembered per session
 	maxSessions  = 1000 // sessions remembered; past it, one is forgotten
 )
 
-// bot answers chat messages through the wrapped client, remembering the
-// recent exchanges of each session in memory.
+// bot answers chat messages through the wrapped client, with chat
+// completions or the Responses API, remembering the recent exchanges of
+// each session in memory.
 type bot struct {
 	client *oiopenai.Client
 	model  string
+	api    string // apiChat or apiResponses
 
 	mu      sync.Mutex
 	history map[string][]openai.ChatCompletionMessage // by session ID
 }
 
-func newBot(client *oiopenai.Client, model string) *bot {
-	return &bot{client: client, model: model, history: map[string][]openai.ChatCompletionMessage{}}
+func newBot(client *oiopenai.Client, model, api string) *bot {
+	return &bot{client: client, model: model, api: api, history: map[string][]openai.ChatCompletionMessage{}}
 }
 
 // request is what the model gets for a new message: the system prompt, the
@@ -157,6 +178,85 @@ func (b *bot) request(session, message string) openai.ChatCompletionRequest {
 	msgs = append(msgs, b.history[session]...)
 	msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: message})
 	return openai.ChatCompletionRequest{Model: b.model, Messages: msgs}
+}
+
+// responsesRequest is request for the Responses API: the system prompt as
+// the instructions, the history and the message as input items.
+func (b *bot) responsesRequest(session, message string) openai.CreateResponseRequest {
+	msgs := b.request(session, message).Messages[1:] // after the system prompt
+	input := make([]any, len(msgs))
+	for i, m := range msgs {
+		input[i] = openai.ResponseInputMessage{Role: m.Role, Content: m.Content}
+	}
+	return openai.CreateResponseRequest{Model: b.model, Instructions: systemPrompt, Input: input}
+}
+
+// reply asks the model for the answer to message.
+func (b *bot) reply(ctx context.Context, session, message string) (string, error) {
+	if b.api == apiResponses {
+		resp, err := b.client.CreateResponse(ctx, b.responsesRequest(session, message))
+		return resp.GetOutputText(), err
+	}
+	resp, err := b.client.CreateChatCompletion(ctx, b.request(session, message))
+	if err == nil && len(resp.Choices) == 0 {
+		err = errors.New("no choices")
+	}
+	if err != nil {
+		return "", err
+	}
+	return resp.Choices[0].Message.Content, nil
+}
+
+// replyStream asks the model for the answer to message as a stream, and
+// gives each piece of text to emit as it arrives. It returns the error that
+// cut the stream (the model's, or emit's), or nil at its end.
+func (b *bot) replyStream(ctx context.Context, session, message string, emit func(piece string) error) error {
+	if b.api == apiResponses {
+		stream, err := b.client.CreateResponseStream(ctx, b.responsesRequest(session, message))
+		if err != nil {
+			return err
+		}
+		defer stream.Close() // ends the LLM span, also when the client leaves early
+		for {
+			event, err := stream.Recv()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			switch event.Type {
+			case openai.ResponseStreamEventOutputTextDelta:
+				if err := emit(event.Delta); err != nil {
+					return err
+				}
+			case openai.ResponseStreamEventError, openai.ResponseStreamEventFailed:
+				return errors.New("the response failed") // its error is on the LLM span
+			}
+		}
+	}
+	req := b.request(session, message)
+	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true} // token counts for the LLM span
+	stream, err := b.client.CreateChatCompletionStream(ctx, req)
+	if err != nil {
+		return err
+	}
+	defer stream.Close() // ends the LLM span, also when the client leaves early
+	for {
+		chunk, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(chunk.Choices) == 0 || chunk.Choices[0].Delta.Content == "" {
+			continue // the usage chunk, or one without text
+		}
+		if err := emit(chunk.Choices[0].Delta.Content); err != nil {
+			return err
+		}
+	}
 }
 
 // remember appends an exchange to the session's history. A request without
@@ -212,13 +312,12 @@ func (b *bot) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	session := sessiontrace.SessionID(ctx)
-	resp, err := b.client.CreateChatCompletion(ctx, b.request(session, message))
-	if err != nil || len(resp.Choices) == 0 {
+	reply, err := b.reply(ctx, session, message)
+	if err != nil {
 		// The error is on the LLM span; the client learns no internals.
 		http.Error(w, "the model is unavailable", http.StatusBadGateway)
 		return
 	}
-	reply := resp.Choices[0].Message.Content
 	b.remember(session, message, reply)
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(chatResponse{Reply: reply, SessionID: session})
@@ -233,38 +332,33 @@ func (b *bot) chatStream(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	session := sessiontrace.SessionID(ctx)
-	req := b.request(session, message)
-	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true} // token counts for the LLM span
-	stream, err := b.client.CreateChatCompletionStream(ctx, req)
-	if err != nil {
-		http.Error(w, "the model is unavailable", http.StatusBadGateway)
-		return
-	}
-	defer stream.Close() // ends the LLM span, also when the client leaves early
-
-	w.Header().Set("Content-Type", "text/event-stream")
 	rc := http.NewResponseController(w)
+	started := false // the status line is sent: an error can no longer be answered
+	start := func() {
+		if !started {
+			w.Header().Set("Content-Type", "text/event-stream")
+			started = true
+		}
+	}
 	var reply strings.Builder
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return // on the LLM span; the client sees no [DONE]
-		}
-		if len(chunk.Choices) == 0 || chunk.Choices[0].Delta.Content == "" {
-			continue // the usage chunk, or one without text
-		}
-		piece := chunk.Choices[0].Delta.Content
+	err := b.replyStream(ctx, session, message, func(piece string) error {
+		start()
 		reply.WriteString(piece)
 		data, _ := json.Marshal(piece)
 		if _, err := fmt.Fprintf(w, "data: %s\n\n", data); err != nil {
-			return // the client went away
+			return err // the client went away
 		}
-		rc.Flush()
+		return rc.Flush()
+	})
+	switch {
+	case err != nil && !started:
+		http.Error(w, "the model is unavailable", http.StatusBadGateway)
+		return
+	case err != nil:
+		return // on the LLM span; the client sees no [DONE]
 	}
 	b.remember(session, message, reply.String())
+	start()
 	fmt.Fprint(w, "data: [DONE]\n\n")
 }
 

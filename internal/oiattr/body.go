@@ -15,10 +15,12 @@ type Body uint8
 const (
 	// BodyMessages: chat messages ("messages" of a request, or of
 	// langchaingo's message list) and chat answers ("choices" of a
-	// response). HideInputMessages / HideOutputMessages redact the whole
-	// body. HideInputText, HideInputImages, Base64ImageMaxLength and
-	// HideOutputText mask the text and images inside it and keep the rest,
-	// so the parameters and the shape of the conversation stay visible.
+	// response), or the Responses API's instructions, input and output
+	// items (see mask.go). HideInputMessages / HideOutputMessages redact
+	// the whole body. HideInputText, HideInputImages, Base64ImageMaxLength
+	// and HideOutputText mask the text and images inside it and keep the
+	// rest, so the parameters and the shape of the conversation stay
+	// visible.
 	BodyMessages Body = 1 << iota
 	// BodyPrompts: legacy completion prompts (HidePrompts).
 	BodyPrompts

@@ -13,12 +13,17 @@ import (
 // json.RawMessage it was, so numbers and unknown fields survive exactly
 // (objects that were decoded come out compacted, with their keys sorted).
 //
-// The known places are those of the OpenAI chat shapes: a request's
-// messages[].content (a string, or parts whose "text" and image_url.url are
-// masked), refusal and reasoning_content; and a response's
-// choices[].message with the same fields. A value of another shape in one of
-// those places is redacted whole, and a body that is not a JSON object is
-// RedactedValue: what cannot be masked is not shown.
+// The known places are those of the OpenAI shapes. Chat completions: a
+// request's messages[].content (a string, or parts whose "text", "refusal"
+// and image_url.url are masked), refusal and reasoning_content; and a
+// response's choices[].message with the same fields. The Responses API: a
+// request's "instructions" and "input" (a string, or items whose content is
+// masked as a message's, with a function_call_output's "output" and a
+// reasoning item's summary texts), and a response's "output" items masked
+// the same way, its "output_text", and the "instructions" it echoes, which
+// are input: hidden by the input's rules. A value of another shape in one
+// of those places is redacted whole, and a body that is not a JSON object
+// is RedactedValue: what cannot be masked is not shown.
 
 // textRules are the rules for the text and images of the messages inside a
 // body: those of the input messages or of the output messages.
@@ -26,14 +31,21 @@ type textRules struct {
 	hideText   bool
 	hideImages bool
 	imageMax   int // the longest inline image kept; 0: images are not limited
+	// hideInstructions hides a Responses body's "instructions", which a
+	// response echoes: input text in an output body.
+	hideInstructions bool
 }
 
 func (c TraceConfig) inputRules() textRules {
-	return textRules{hideText: c.HideInputText, hideImages: c.HideInputImages, imageMax: c.imageMax()}
+	return textRules{hideText: c.HideInputText, hideImages: c.HideInputImages, imageMax: c.imageMax(),
+		hideInstructions: c.HideInputText}
 }
 
 func (c TraceConfig) outputRules() textRules {
-	return textRules{hideText: c.HideOutputText} // OutputMessages leaves images alone
+	// OutputMessages leaves images alone. The echoed instructions follow
+	// whatever hides the input messages' text.
+	return textRules{hideText: c.HideOutputText,
+		hideInstructions: c.HideInputText || c.HideInputMessages || c.HideInputs}
 }
 
 // redactedJSON is RedactedValue as a JSON value, for a place inside a body.
@@ -43,7 +55,7 @@ var redactedJSON = json.RawMessage(`"` + RedactedValue + `"`)
 // nothing in it, RedactedValue when it is not a JSON object.
 func (r textRules) apply(body string) string {
 	// An inline image longer than imageMax needs a body longer than that.
-	if !r.hideText && !r.hideImages && (r.imageMax == 0 || len(body) <= r.imageMax) {
+	if !r.hideText && !r.hideImages && !r.hideInstructions && (r.imageMax == 0 || len(body) <= r.imageMax) {
 		return body
 	}
 	b := bytes.TrimLeft([]byte(body), " \t\r\n")
@@ -63,8 +75,29 @@ func (r textRules) top(key string, v json.RawMessage) (json.RawMessage, bool) {
 		return each(v, func(m json.RawMessage) (json.RawMessage, bool) { return object(m, r.message) })
 	case "choices":
 		return each(v, func(ch json.RawMessage) (json.RawMessage, bool) { return object(ch, r.choice) })
+	case "input", "output": // Responses items, or a string input
+		if isString(v) {
+			return r.text(v)
+		}
+		return each(v, func(it json.RawMessage) (json.RawMessage, bool) { return object(it, r.item) })
+	case "output_text":
+		return r.text(v)
+	case "instructions":
+		return textRules{hideText: r.hideInstructions}.text(v)
 	}
 	return v, false
+}
+
+// item masks a Responses input or output item: a message's content, a
+// function_call_output's output, a reasoning item's summary.
+func (r textRules) item(key string, v json.RawMessage) (json.RawMessage, bool) {
+	switch key {
+	case "output":
+		return r.text(v)
+	case "summary":
+		return each(v, func(p json.RawMessage) (json.RawMessage, bool) { return object(p, r.part) })
+	}
+	return r.message(key, v)
 }
 
 func (r textRules) choice(key string, v json.RawMessage) (json.RawMessage, bool) {
@@ -89,7 +122,7 @@ func (r textRules) message(key string, v json.RawMessage) (json.RawMessage, bool
 
 func (r textRules) part(key string, v json.RawMessage) (json.RawMessage, bool) {
 	switch key {
-	case "text":
+	case "text", "refusal":
 		return r.text(v)
 	case "image_url":
 		if isString(v) {

@@ -154,6 +154,7 @@ func FuzzMaskBody(f *testing.F) {
 	f.Add(wireResponse, "answer", false, true)
 	f.Add(`{"messages":[{"content":[{"text":"x","image_url":"y"}]}]}`, "\u2028<&>", true, true)
 	f.Add(`{"messages":[1,{"content":{}}],"choices":[[]]}`, `"quoted" \ back`, true, false)
+	f.Add(`{"instructions":"i","input":[{"content":[{"type":"input_text","text":"t"}]},{"type":"function_call_output","output":"o"}],"output":[{"summary":[{"text":"s"}]}]}`, "x", true, true)
 	f.Fuzz(func(t *testing.T, body, text string, hideText, hideImages bool) {
 		r := textRules{hideText: hideText, hideImages: hideImages, imageMax: 16}
 		got := r.apply(body)
@@ -203,4 +204,73 @@ func FuzzMaskBody(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The Responses API's bodies: a request's instructions and input (a string
+// or items), a response's output items, output_text and the instructions it
+// echoes, which are input.
+func TestMaskResponsesBodies(t *testing.T) {
+	const request = `{"model":"gpt-4.1","instructions":"Secret rules","input":[
+		{"role":"user","content":"Secret question"},
+		{"type":"message","role":"user","content":[{"type":"input_text","text":"Secret part"},{"type":"input_image","image_url":"data:image/png;base64,AAAAAAAAAAAAAAAA","detail":"low"}]},
+		{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Secret earlier answer"},{"type":"refusal","refusal":"Secret refusal"}]},
+		{"type":"function_call","call_id":"c1","name":"lookup","arguments":"{\"q\":1}"},
+		{"type":"function_call_output","call_id":"c1","output":"Secret tool result"},
+		{"type":"reasoning","id":"rs_1","summary":[{"type":"summary_text","text":"Secret thoughts"}]}],
+		"tools":[{"type":"function","name":"lookup"}],"x_vendor":{"keep":true}}`
+	const response = `{"id":"resp_1","object":"response","model":"gpt-4.1","instructions":"Secret rules","output_text":"Secret answer",
+		"output":[{"type":"reasoning","summary":[{"type":"summary_text","text":"Secret thoughts"}]},
+		{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Secret answer","annotations":[]}]},
+		{"type":"function_call","call_id":"c2","name":"lookup","arguments":"{\"q\":2}"}],
+		"usage":{"input_tokens":9,"output_tokens":2,"total_tokens":11},"x_extra":[1,2.50]}`
+	for _, tc := range []struct {
+		name       string
+		rules      textRules
+		body       string
+		gone, kept []string
+	}{
+		{"input text", TraceConfig{HideInputText: true}.inputRules(), request,
+			[]string{"Secret"},
+			[]string{`"arguments":"{\"q\":1}"`, "data:image/png;base64,AAAA", `"x_vendor":{"keep":true}`, `"tools":[{"type":"function","name":"lookup"}]`}},
+		{"input images", TraceConfig{HideInputImages: true}.inputRules(), request,
+			[]string{"AAAA"}, []string{"Secret rules", "Secret part", `"detail":"low"`}},
+		{"inline image over the limit", TraceConfig{Base64ImageMaxLength: 20}.inputRules(), request,
+			[]string{"AAAA"}, []string{"Secret part"}},
+		{"output text", TraceConfig{HideOutputText: true}.outputRules(), response,
+			[]string{"Secret answer", "Secret thoughts"},
+			[]string{"Secret rules", `"arguments":"{\"q\":2}"`, `"x_extra":[1,2.50]`, `"input_tokens":9`}},
+		{"echoed instructions under HideInputText", TraceConfig{HideInputText: true}.outputRules(), response,
+			[]string{"Secret rules"}, []string{"Secret answer"}},
+		{"echoed instructions under HideInputs", TraceConfig{HideInputs: true}.outputRules(), response,
+			[]string{"Secret rules"}, []string{"Secret answer"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.rules.apply(tc.body)
+			if !json.Valid([]byte(got)) {
+				t.Fatalf("not JSON: %s", got)
+			}
+			for _, s := range tc.gone {
+				if strings.Contains(got, s) {
+					t.Errorf("%q survived: %s", s, got)
+				}
+			}
+			for _, s := range tc.kept {
+				if !strings.Contains(got, s) {
+					t.Errorf("lost %s: %s", s, got)
+				}
+			}
+		})
+	}
+	// A string input is masked as a whole; odd shapes are redacted.
+	hide := TraceConfig{HideInputText: true}.inputRules()
+	for _, tc := range []struct{ in, want string }{
+		{`{"input":"Secret"}`, `{"input":"__REDACTED__"}`},
+		{`{"input":{"text":"Secret"}}`, `{"input":"__REDACTED__"}`},
+		{`{"input":["Secret"],"instructions":["Secret"]}`, `{"input":["__REDACTED__"],"instructions":"__REDACTED__"}`},
+		{`{"input":null,"instructions":null}`, `{"input":null,"instructions":null}`},
+	} {
+		if got := hide.apply(tc.in); got != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.in, got, tc.want)
+		}
+	}
 }

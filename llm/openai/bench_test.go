@@ -3,6 +3,7 @@ package openai_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -21,7 +22,10 @@ import (
 // go-openai's types. All run against openaitest on loopback, with a real
 // SDK TracerProvider that samples every span. Run them side by side:
 //
-//	go test -run '^$' -bench 'ChatCompletion' -benchtime 2000x ./llm/openai/
+//	go test -run '^$' -bench 'ChatCompletion|CreateResponse' -benchtime 2000x ./llm/openai/
+//
+// The machine that runs them is often shared: compare the sides of each
+// run, and take the median of those ratios over several runs.
 //
 // BenchmarkChatSpanWork (span_bench_test.go) measures the wrapper's own
 // work without the network.
@@ -73,38 +77,77 @@ func conversation() []openai.ChatCompletionMessage {
 	return msgs
 }
 
+// sides names the clients a benchmark compares, in the order they run:
+// go-openai's own, NewClientWithConfig's and Wrap's (see benchClients).
+var sides = [...]string{"bare", "wire", "wrapped"}
+
+// benchCalls runs one sub-benchmark per side: calls[i] is the call of
+// sides[i].
+func benchCalls(b *testing.B, calls ...func() error) {
+	for i, call := range calls {
+		b.Run(sides[i], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := call(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+type recvCloser[E any] interface {
+	Recv() (E, error)
+	Close() error
+}
+
+// readAll returns what reads a stream that was opened (or failed to open)
+// to io.EOF and closes it; fewer than min items is an error.
+func readAll[E any](min int) func(recvCloser[E], error) error {
+	return func(s recvCloser[E], err error) error {
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		n := 0
+		for ; ; n++ {
+			if _, err := s.Recv(); errors.Is(err, io.EOF) {
+				break
+			} else if err != nil {
+				return err
+			}
+		}
+		if n < min {
+			return fmt.Errorf("%d items, want at least %d", n, min)
+		}
+		return nil
+	}
+}
+
 func BenchmarkChatCompletion(b *testing.B) {
 	srv := openaitest.NewServer(openaitest.WithoutRecording())
 	b.Cleanup(srv.Close)
 	req := openai.ChatCompletionRequest{Model: "gpt-4o-mini", Messages: conversation(), Temperature: 0.2}
 	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
 	bare, wire, wrapped := benchClients(b, srv)
+	benchCalls(b,
+		func() error { _, err := bare.CreateChatCompletion(ctx, req); return err },
+		func() error { _, err := wire.CreateChatCompletion(ctx, req); return err },
+		func() error { _, err := wrapped.CreateChatCompletion(ctx, req); return err })
+}
 
-	run := func(b *testing.B, call func() (openai.ChatCompletionResponse, error)) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := call(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	b.Run("bare", func(b *testing.B) {
-		run(b, func() (openai.ChatCompletionResponse, error) { return bare.CreateChatCompletion(ctx, req) })
-	})
-	b.Run("wire", func(b *testing.B) {
-		run(b, func() (openai.ChatCompletionResponse, error) { return wire.CreateChatCompletion(ctx, req) })
-	})
-	b.Run("wrapped", func(b *testing.B) {
-		run(b, func() (openai.ChatCompletionResponse, error) { return wrapped.CreateChatCompletion(ctx, req) })
-	})
+// lisbon starts a server whose every answer is the same text streamed in n
+// pieces.
+func lisbon(n int) *openaitest.Server {
+	answer := strings.TrimSpace(strings.Repeat("Lisbon is lovely in spring. ", n/5))
+	return openaitest.NewServer(openaitest.WithoutRecording(), openaitest.WithResponder(func(openaitest.Request) openaitest.Reply {
+		return openaitest.Reply{Content: answer, Chunks: n}
+	}))
 }
 
 func BenchmarkChatCompletionStream(b *testing.B) {
 	const chunks = 500
-	answer := strings.TrimSpace(strings.Repeat("Lisbon is lovely in spring. ", chunks/5))
-	srv := openaitest.NewServer(openaitest.WithoutRecording(), openaitest.WithResponder(func(openaitest.Request) openaitest.Reply {
-		return openaitest.Reply{Content: answer, Chunks: chunks}
-	}))
+	srv := lisbon(chunks)
 	b.Cleanup(srv.Close)
 	req := openai.ChatCompletionRequest{
 		Model:         "gpt-4o-mini",
@@ -113,42 +156,49 @@ func BenchmarkChatCompletionStream(b *testing.B) {
 	}
 	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
 	bare, wire, wrapped := benchClients(b, srv)
+	read := readAll[openai.ChatCompletionStreamResponse](chunks)
+	benchCalls(b,
+		func() error { return read(bare.CreateChatCompletionStream(ctx, req)) },
+		func() error { return read(wire.CreateChatCompletionStream(ctx, req)) },
+		func() error { return read(wrapped.CreateChatCompletionStream(ctx, req)) })
+}
 
-	type stream interface {
-		Recv() (openai.ChatCompletionStreamResponse, error)
-		Close() error
+// conversationItems is conversation() as the input of a Responses request:
+// 20 message items.
+func conversationItems() []any {
+	msgs := conversation()
+	items := make([]any, len(msgs))
+	for i, m := range msgs {
+		items[i] = openai.ResponseInputMessage{Type: "message", Role: m.Role, Content: m.Content}
 	}
-	run := func(b *testing.B, open func() (stream, error)) {
-		b.ReportAllocs()
-		for b.Loop() {
-			s, err := open()
-			if err != nil {
-				b.Fatal(err)
-			}
-			n := 0
-			for {
-				_, err := s.Recv()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			s.Close()
-			if n < chunks {
-				b.Fatalf("%d chunks", n)
-			}
-		}
-	}
-	b.Run("bare", func(b *testing.B) {
-		run(b, func() (stream, error) { return bare.CreateChatCompletionStream(ctx, req) })
-	})
-	b.Run("wire", func(b *testing.B) {
-		run(b, func() (stream, error) { return wire.CreateChatCompletionStream(ctx, req) })
-	})
-	b.Run("wrapped", func(b *testing.B) {
-		run(b, func() (stream, error) { return wrapped.CreateChatCompletionStream(ctx, req) })
-	})
+	return items
+}
+
+func BenchmarkCreateResponse(b *testing.B) {
+	srv := openaitest.NewServer(openaitest.WithoutRecording())
+	b.Cleanup(srv.Close)
+	temperature := float32(0.2)
+	req := openai.CreateResponseRequest{Model: "gpt-4.1-mini", Input: conversationItems(), Temperature: &temperature}
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
+	bare, wire, wrapped := benchClients(b, srv)
+	benchCalls(b,
+		func() error { _, err := bare.CreateResponse(ctx, req); return err },
+		func() error { _, err := wire.CreateResponse(ctx, req); return err },
+		func() error { _, err := wrapped.CreateResponse(ctx, req); return err })
+}
+
+// BenchmarkCreateResponseStream reads a stream of 500 text deltas (509
+// events with the lifecycle and item events around them).
+func BenchmarkCreateResponseStream(b *testing.B) {
+	const deltas = 500
+	srv := lisbon(deltas)
+	b.Cleanup(srv.Close)
+	req := openai.CreateResponseRequest{Model: "gpt-4.1-mini", Input: conversationItems()}
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
+	bare, wire, wrapped := benchClients(b, srv)
+	read := readAll[openai.ResponseStreamEvent](deltas)
+	benchCalls(b,
+		func() error { return read(bare.CreateResponseStream(ctx, req)) },
+		func() error { return read(wire.CreateResponseStream(ctx, req)) },
+		func() error { return read(wrapped.CreateResponseStream(ctx, req)) })
 }

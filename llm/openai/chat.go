@@ -10,17 +10,20 @@ import (
 
 	"github.com/sessiontrace/sessiontrace"
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+	"github.com/sessiontrace/sessiontrace/internal/openaiwire"
 )
 
 // CreateChatCompletion calls the wrapped client's CreateChatCompletion
 // inside a span named ChatCompletion (kind LLM) and returns its response
-// and error unchanged. On success the turn bound in ctx, if any, gets the
-// last user message and the answer (see WithoutTurnCapture). Under
+// and error unchanged. The request's user names the user when the context
+// does not. On success the turn bound in ctx, if any, gets the last user
+// message and the answer (see WithoutTurnCapture). Under
 // sessiontrace.WithSuppression the call passes straight through.
 func (c *Client) CreateChatCompletion(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
 	if sessiontrace.IsSuppressed(ctx) {
 		return c.Client.CreateChatCompletion(ctx, req)
 	}
+	ctx = withRequestIDs(ctx, "", openaiwire.ID(req.User))
 	ctx, span := c.start(ctx, spanChat, c.llmStart)
 	if !span.IsRecording() {
 		// Sampled out: no attribute is worth working out.

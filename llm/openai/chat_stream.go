@@ -7,6 +7,7 @@ import (
 
 	"github.com/sessiontrace/sessiontrace"
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+	"github.com/sessiontrace/sessiontrace/internal/openaiwire"
 )
 
 // CreateChatCompletionStream calls the wrapped client's
@@ -14,7 +15,8 @@ import (
 // and returns a stream that records what passes through it. The span ends
 // when the stream does: at io.EOF, at an error, or at Close. If the call
 // itself fails, the span ends at once and the error is returned unchanged
-// with a nil stream. Under sessiontrace.WithSuppression no span is made.
+// with a nil stream. The request's user names the user when the context
+// does not. Under sessiontrace.WithSuppression no span is made.
 //
 // Always Close the stream, as with go-openai: a stream neither read to the
 // end nor closed leaves its span open.
@@ -26,6 +28,7 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, req openai.Chat
 		}
 		return &ChatCompletionStream{stream: stream[openai.ChatCompletionStreamResponse, *openai.ChatCompletionStream]{src: src, ended: true}}, nil
 	}
+	ctx = withRequestIDs(ctx, "", openaiwire.ID(req.User))
 	ctx, span := c.start(ctx, spanChat, c.llmStart)
 	a := &chatStreamAnswer{client: c, ctx: ctx, req: req, recording: span.IsRecording()}
 	sendCtx, x := ctx, (*exchange)(nil)

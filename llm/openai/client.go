@@ -21,11 +21,12 @@ const (
 	spanChat       = "ChatCompletion"
 	spanCompletion = "Completion"
 	spanEmbeddings = "CreateEmbeddings"
+	spanResponse   = "Response"
 )
 
-// Client is a go-openai client whose chat, completion and embedding calls
-// make OpenInference spans. Every other method of the embedded
-// *openai.Client passes straight through, untraced.
+// Client is a go-openai client whose chat, Responses, completion and
+// embedding calls make OpenInference spans. Every other method of the
+// embedded *openai.Client passes straight through, untraced.
 //
 // A Client is safe for concurrent use, as the client it wraps is.
 type Client struct {
@@ -173,6 +174,22 @@ func encodeJSON(v any) string {
 		return ""
 	}
 	return string(b)
+}
+
+// withRequestIDs returns ctx carrying the session and user a request names
+// (already checked with openaiwire.ID; "" for none), for those ctx does not
+// carry: the context always wins. Called before the span starts, so that
+// the span carries them and, through sessiontrace's span processor, so do
+// the spans under it (the HTTP client span of the call), as if the caller
+// had set them with sessiontrace.WithSession and WithUser.
+func withRequestIDs(ctx context.Context, session, user string) context.Context {
+	if session != "" && sessiontrace.SessionID(ctx) == "" {
+		ctx = sessiontrace.WithSession(ctx, session)
+	}
+	if user != "" && sessiontrace.UserID(ctx) == "" {
+		ctx = sessiontrace.WithUser(ctx, user)
+	}
+	return ctx
 }
 
 // captureTurn gives the turn bound in ctx the text of the last user message

@@ -23,16 +23,34 @@ func (discardExporter) Shutdown(context.Context) error                          
 // "wrapped" encodes them (Wrap). BenchmarkRequestMarshal is what go-openai
 // itself spends encoding the same request, for scale.
 func BenchmarkChatSpanWork(b *testing.B) {
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
-		sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()), sdktrace.WithSyncer(discardExporter{}))
-	defer tp.Shutdown(context.Background())
-	c := Wrap(openai.NewClient(""), WithTracerProvider(tp), WithTraceConfig(sessiontrace.DefaultTraceConfig()))
+	c := spanWorkClient(b)
 	req := benchRequest()
 	resp := openai.ChatCompletionResponse{ID: "chatcmpl-1", Object: "chat.completion", Created: 1, Model: "gpt-4o-mini",
 		Choices: []openai.ChatCompletionChoice{{Message: openai.ChatCompletionMessage{Role: "assistant", Content: strings.Repeat("word ", 30)}, FinishReason: "stop"}},
 		Usage:   openai.Usage{PromptTokens: 500, CompletionTokens: 30, TotalTokens: 530}}
-	wire := &exchange{request: encodeJSON(req), sent: true, response: encodeJSON(resp), received: true}
 	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "s"), "u")
+	spanWork(b, encodeJSON(req), encodeJSON(resp), func(x *exchange) {
+		ctx, span := c.start(ctx, spanChat, c.llmStart)
+		call := c.chatCall(ctx, &req, x, false)
+		c.chatAnswer(&call, x, &resp)
+		c.end(span, &call, nil)
+		c.captureTurn(ctx, call.InputMessages, call.OutputMessages)
+	})
+}
+
+// spanWorkClient returns a client whose spans go to an SDK provider that
+// samples and snapshots every span, and exports nowhere.
+func spanWorkClient(b *testing.B) *Client {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()), sdktrace.WithSyncer(discardExporter{}))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	return Wrap(openai.NewClient(""), WithTracerProvider(tp), WithTraceConfig(sessiontrace.DefaultTraceConfig()))
+}
+
+// spanWork runs work as two sub-benchmarks: "wire", given an exchange
+// holding the request and response bodies, and "wrapped", given none.
+func spanWork(b *testing.B, request, response string, work func(*exchange)) {
+	wire := &exchange{request: request, sent: true, response: response, received: true}
 	for _, mode := range []struct {
 		name string
 		x    *exchange
@@ -40,11 +58,7 @@ func BenchmarkChatSpanWork(b *testing.B) {
 		b.Run(mode.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				ctx, span := c.start(ctx, spanChat, c.llmStart)
-				call := c.chatCall(ctx, &req, mode.x, false)
-				c.chatAnswer(&call, mode.x, &resp)
-				c.end(span, &call, nil)
-				c.captureTurn(ctx, call.InputMessages, call.OutputMessages)
+				work(mode.x)
 			}
 		})
 	}
@@ -69,4 +83,29 @@ func benchRequest() openai.ChatCompletionRequest {
 		}
 	}
 	return openai.ChatCompletionRequest{Model: "gpt-4o-mini", Messages: msgs, Temperature: 0.2}
+}
+
+// BenchmarkResponseSpanWork is BenchmarkChatSpanWork for a Responses call
+// with an input of 20 message items: the wrapper's own work without the
+// network, most of which is reading the request and response JSON.
+func BenchmarkResponseSpanWork(b *testing.B) {
+	c := spanWorkClient(b)
+	chat := benchRequest()
+	items := make([]any, len(chat.Messages))
+	for i, m := range chat.Messages {
+		items[i] = openai.ResponseInputMessage{Type: "message", Role: m.Role, Content: m.Content}
+	}
+	req := openai.CreateResponseRequest{Model: "gpt-4.1-mini", Input: items}
+	resp := openai.CreateResponseResponse{ID: "resp_1", Object: "response", Created: 1, Model: "gpt-4.1-mini", Status: "completed",
+		Output: []any{map[string]any{"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+			"content": []any{map[string]any{"type": "output_text", "text": strings.Repeat("word ", 30), "annotations": []any{}}}}},
+		Usage: &openai.ResponseUsage{InputTokens: 500, OutputTokens: 30, TotalTokens: 530}}
+	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "s"), "u")
+	spanWork(b, encodeJSON(req), encodeJSON(resp), func(x *exchange) {
+		ctx, span := c.start(ctx, spanResponse, c.llmStart)
+		call := c.responseCall(ctx, &req, x, false)
+		_ = c.responseAnswer(&call, x, &resp)
+		c.end(span, &call, nil)
+		c.captureTurn(ctx, call.InputMessages, call.OutputMessages)
+	})
 }

@@ -48,6 +48,14 @@ type answer[T any] interface {
 	call(answered bool) *oiattr.Call
 }
 
+// failer is an answer whose stream can fail in-band, in an event rather
+// than in an error of Recv (the Responses API's error and response.failed
+// events): failure returns that failure, or nil. The stream then ends with
+// it as if Recv had returned it, while the caller goes on reading events.
+type failer interface {
+	failure() error
+}
+
 // stream is what every traced stream shares, and the methods the exported
 // stream types have through it: it passes the chunks of src through, folds
 // them into its answer, and ends the span exactly once, at io.EOF, at an
@@ -116,10 +124,16 @@ func (s *stream[T, S]) GetRateLimitHeaders() openai.RateLimitHeaders {
 	return s.src.GetRateLimitHeaders()
 }
 
-// end ends the stream with err (nil for a success); mu is held. A failed
-// stream keeps what arrived before the error.
+// end ends the stream with err (nil for a success, unless the answer
+// failed in-band); mu is held. A failed stream keeps what arrived before
+// the error.
 func (s *stream[T, S]) end(err error, early bool) {
 	s.ended = true
+	if f, ok := s.answer.(failer); ok && err == nil {
+		if failed := f.failure(); failed != nil {
+			err, early = failed, false
+		}
+	}
 	call := s.answer.call(err == nil || s.chunks > 0)
 	if s.span != nil {
 		if early {

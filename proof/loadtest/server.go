@@ -18,11 +18,11 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/sessiontrace/sessiontrace/proof/internal/chatbot"
 	oiopenai "github.com/sessiontrace/sessiontrace/llm/openai"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 	"github.com/sessiontrace/sessiontrace/middleware"
 	"github.com/sessiontrace/sessiontrace/phoenix"
+	"github.com/sessiontrace/sessiontrace/proof/internal/chatbot"
 )
 
 const (

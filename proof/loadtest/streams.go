@@ -14,8 +14,8 @@ import (
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"go.opentelemetry.io/otel/codes"
 
-	"github.com/sessiontrace/sessiontrace/proof/internal/chatbot"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
+	"github.com/sessiontrace/sessiontrace/proof/internal/chatbot"
 )
 
 // The fake model streams its answers in streamChunks pieces, streamDelay
