@@ -4,6 +4,7 @@ import (
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+	"github.com/sessiontrace/sessiontrace/internal/openaiwire"
 )
 
 // chatEndpoint is POST …/chat/completions, plain and streamed.
@@ -17,8 +18,9 @@ var chatEndpoint = endpoint{
 
 // chatRequest describes a chat request: the model, the conversation, the
 // tool definitions as sent, the invocation parameters (the request without
-// messages, tools and functions), the temperature and the token limit.
-func chatRequest(call *oiattr.Call, body []byte) bool {
+// messages, tools and functions), the temperature and the token limit. Its
+// user names the user.
+func chatRequest(call *oiattr.Call, body []byte) request {
 	call.Operation = oiattr.OperationChat
 	call.InputBody, call.OutputBody = oiattr.BodyMessages, oiattr.BodyMessages
 	var msgs []message
@@ -36,10 +38,13 @@ func chatRequest(call *oiattr.Call, body []byte) bool {
 	f.decode("max_tokens", &maxTokens)
 	f.decode("max_completion_tokens", &maxCompletionTokens)
 	call.MaxTokens = max(maxTokens, maxCompletionTokens)
-	var stream bool
-	f.decode("stream", &stream)
+	var r request
+	f.decode("stream", &r.stream)
+	var user string
+	f.decode("user", &user)
+	r.user = openaiwire.ID(user)
 	call.InvocationParameters = f.paramsWithout("tools", "functions")
-	return stream
+	return r
 }
 
 // chatAnswer adds the choices, the model, the id and the usage of a chat

@@ -112,7 +112,8 @@ func (s *chunks) complete() bool {
 }
 
 // describe adds the answer assembled so far to call, as output.value too.
-func (s *chunks) describe(call *oiattr.Call) {
+// A failure ends these streams at once (see add): there is none left.
+func (s *chunks) describe(call *oiattr.Call) error {
 	c := s.assemble()
 	call.Output = encode(&c)
 	if s.legacy {
@@ -120,6 +121,7 @@ func (s *chunks) describe(call *oiattr.Call) {
 	} else {
 		chatAnswer(call, &c)
 	}
+	return nil
 }
 
 // assemble builds the completion that arrived in pieces.

@@ -20,7 +20,7 @@ var completionEndpoint = endpoint{
 // completionRequest describes a legacy completion request: the model, the
 // prompts (llm.prompts), the invocation parameters (the request without
 // its prompt), the temperature and the token limit.
-func completionRequest(call *oiattr.Call, body []byte) bool {
+func completionRequest(call *oiattr.Call, body []byte) request {
 	call.Operation = oiattr.OperationTextCompletion
 	call.InputBody, call.OutputBody = oiattr.BodyPrompts, oiattr.BodyChoices
 	f := requestFields(body, nil)
@@ -35,10 +35,10 @@ func completionRequest(call *oiattr.Call, body []byte) bool {
 	}
 	f.decode("temperature", &call.Temperature)
 	f.decode("max_tokens", &call.MaxTokens)
-	var stream bool
-	f.decode("stream", &stream)
+	var r request
+	f.decode("stream", &r.stream)
 	call.InvocationParameters = f.paramsWithout("prompt")
-	return stream
+	return r
 }
 
 // completionResponse returns the response reader of an endpoint that

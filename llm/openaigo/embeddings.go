@@ -20,7 +20,7 @@ var embeddingsEndpoint = endpoint{
 // embeddingsRequest describes an embeddings request: the model, the text
 // of each input ("" for token input) and the invocation parameters (the
 // request without its input).
-func embeddingsRequest(call *oiattr.Call, body []byte) bool {
+func embeddingsRequest(call *oiattr.Call, body []byte) request {
 	call.Operation = oiattr.OperationEmbeddings
 	call.InputBody, call.OutputBody = oiattr.BodyEmbeddingText, oiattr.BodyEmbeddingVectors
 	f := requestFields(body, nil)
@@ -38,7 +38,7 @@ func embeddingsRequest(call *oiattr.Call, body []byte) bool {
 		call.EmbeddingTexts = make([]string, len(input.OfArrayOfTokenArrays))
 	}
 	call.InvocationParameters = f.paramsWithout("input")
-	return false
+	return request{}
 }
 
 // embeddingsResponse adds the model, the vectors and the usage of an

@@ -11,6 +11,7 @@ import (
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"github.com/openai/openai-go/v3/option"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
@@ -34,9 +35,9 @@ const (
 //	client := openai.NewClient(option.WithMiddleware(openaigo.Middleware()))
 //
 // It traces POST requests whose path ends in /chat/completions,
-// /completions or /embeddings (the OpenAI layout, /v1/…, and the Azure
-// one, /openai/deployments/{name}/…); every other request passes through
-// untouched and untraced, and so does every request under
+// /responses, /completions or /embeddings (the OpenAI layout, /v1/…, and
+// the Azure one, /openai/deployments/{name}/…); every other request passes
+// through untouched and untraced, and so does every request under
 // sessiontrace.WithSuppression. What the SDK sends and receives is never
 // changed: the middleware reads the request body and hands it on as it
 // was, reads the response body of a call that is not streamed and hands
@@ -63,15 +64,27 @@ type middleware struct {
 type endpoint struct {
 	span string // the span name, the same as llm/openai's
 	kind string // the OpenInference span kind
-	// request describes the request body in call and reports whether it
-	// asks for a stream.
-	request func(call *oiattr.Call, body []byte) (stream bool)
-	// response adds the answer of a successful response body to call; an
-	// error means openai-go cannot decode it either.
+	// request describes the request body in call and says what else it
+	// asks for.
+	request func(call *oiattr.Call, body []byte) request
+	// response adds the answer of a successful response body to call. An
+	// error is the span's: a body openai-go cannot decode either, or a
+	// failure the body reports.
 	response func(call *oiattr.Call, body []byte) error
 	// newStream returns what folds the events of a streamed answer, or is
 	// nil for an endpoint that does not stream.
 	newStream func() streamAnswer
+}
+
+// request is what a request body says besides what the span records of
+// it.
+type request struct {
+	stream bool // "stream": true
+	// session and user are the IDs the body names (a Responses request's
+	// conversation, user or safety_identifier, a chat request's user), as
+	// openaiwire reads them: "" for none, or for one the middleware's rule
+	// refuses.
+	session, user string
 }
 
 // route returns the endpoint req is a call of, or nil.
@@ -87,6 +100,8 @@ func route(req *http.Request) *endpoint {
 		return &completionEndpoint
 	case strings.HasSuffix(path, "/embeddings"):
 		return &embeddingsEndpoint
+	case strings.HasSuffix(path, "/responses"):
+		return &responsesEndpoint
 	}
 	return nil
 }
@@ -156,9 +171,28 @@ func (m *middleware) begin(req *http.Request, ep *endpoint) (*exchange, *http.Re
 	}
 	body := requestBody(req)
 	x.call.Input = string(body)
-	x.stream = ep.request(&x.call, body)
+	r := ep.request(&x.call, body)
+	x.stream = r.stream
+	x.ctx = requestIDs(x.ctx, x.span, r.session, r.user)
 	x.call.Session = sessiontrace.SessionID(x.ctx)
-	return x, req
+	return x, req.WithContext(x.ctx)
+}
+
+// requestIDs returns ctx carrying the session and user a request names, for
+// those ctx does not carry (the context always wins), and sets them on
+// span, which started without them: the spans under it (the HTTP client's)
+// get them through sessiontrace's span processor, as if the caller had set
+// them with sessiontrace.WithSession and WithUser.
+func requestIDs(ctx context.Context, span trace.Span, session, user string) context.Context {
+	if session != "" && sessiontrace.SessionID(ctx) == "" {
+		ctx = sessiontrace.WithSession(ctx, session)
+		span.SetAttributes(attribute.String(semconv.SessionID, session))
+	}
+	if user != "" && sessiontrace.UserID(ctx) == "" {
+		ctx = sessiontrace.WithUser(ctx, user)
+		span.SetAttributes(attribute.String(semconv.UserID, user))
+	}
+	return ctx
 }
 
 // errNoResponse is recorded for a transport that returned neither a

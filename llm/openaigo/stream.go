@@ -3,6 +3,7 @@ package openaigo
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"io"
 	"sync"
 
@@ -21,8 +22,10 @@ type streamAnswer interface {
 	// complete reports whether the answer is whole, so that closing the
 	// stream now is not closing it early.
 	complete() bool
-	// describe adds the answer so far to call, output.value included.
-	describe(call *oiattr.Call)
+	// describe adds the answer so far to call, output.value included, and
+	// returns the failure the events reported, if any: the span's error
+	// when the stream ends without one of its own.
+	describe(call *oiattr.Call) error
 }
 
 // maxLine is the longest line openai-go's event-stream scanner reads
@@ -157,7 +160,7 @@ func (s *streamBody) end(err error, early bool) {
 	s.ended = true
 	s.line, s.data = nil, nil
 	if err == nil || s.events > 0 {
-		s.answer.describe(&s.x.call)
+		err = cmp.Or(err, s.answer.describe(&s.x.call))
 	}
 	s.x.end(err, early)
 }
