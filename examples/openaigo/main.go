@@ -8,14 +8,18 @@
 //     reads the session and the user, puts them on the span and binds it as
 //     the turn;
 //   - the openai-go client, given sessiontrace's middleware with
-//     option.WithMiddleware, records each call as an LLM span and fills the
-//     turn's input and output.
+//     option.WithMiddleware, records each call as an LLM span (one per try:
+//     openai-go retries itself) and fills the turn's input and output.
 //
 // Run it and talk to it:
 //
 //	go run ./examples/openaigo
 //	curl -s localhost:8080/chat -H 'X-Session-ID: s-1' -H 'X-User-ID: alice' -d '{"message":"hi"}'
 //	curl -sN localhost:8080/chat/stream -H 'X-Session-ID: s-1' -d '{"message":"and now?"}'
+//
+// With -api responses the bot talks to the model through the Responses API
+// (client.Responses.New, NewStreaming) instead of chat completions: the
+// spans are named Response, and Phoenix shows the same conversations.
 //
 // Offline by default: the model is a fake OpenAI server on 127.0.0.1 that
 // answers "You said: …", and each finished turn is printed instead of
@@ -31,6 +35,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -45,6 +51,7 @@ import (
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/responses"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -57,16 +64,21 @@ import (
 )
 
 func main() {
+	api := flag.String("api", apiChat, "the OpenAI API the bot calls: "+apiChat+" (chat completions) or "+apiResponses)
+	flag.Parse()
+	if *api != apiChat && *api != apiResponses {
+		log.Fatalf("-api %q: want %s or %s", *api, apiChat, apiResponses)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx); err != nil {
+	if err := run(ctx, *api); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // run serves until ctx is done, then lets the requests in flight finish and
 // sends the last spans.
-func run(ctx context.Context) error {
+func run(ctx context.Context, api string) error {
 	// Tracing. Without a collector to send to, print each turn instead of
 	// trying Phoenix's default address.
 	opts := []phoenix.Option{phoenix.WithProjectName("sessiontrace-openaigo")}
@@ -98,12 +110,15 @@ func run(ctx context.Context) error {
 		clientOpts = append(clientOpts, fakeModel(fake)...)
 		backend = "a fake OpenAI server"
 	}
-	b := newBot(openai.NewClient(clientOpts...), model)
+	b := newBot(openai.NewClient(clientOpts...), model, api)
 
 	addr := cmp.Or(os.Getenv("ADDR"), "127.0.0.1:8080")
 	srv := &http.Server{Addr: addr, Handler: newHandler(tp, b), ReadHeaderTimeout: 5 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.ListenAndServe() }()
+	if api == apiResponses {
+		backend += " (Responses API)"
+	}
 	fmt.Printf("chat server on http://%s/chat, model %s via %s\n", addr, model, backend)
 	select {
 	case err := <-served:
@@ -124,12 +139,12 @@ func fakeModel(fake *openaitest.Server) []option.RequestOption {
 	}
 }
 
-// newHandler is the whole HTTP integration: otelhttp outside, so that the
-// server span exists when the middleware runs; the middleware inside,
-// reading the session from X-Session-ID or the oi_session_id cookie (minted
-// for a browser that has none) and the user from X-User-ID. A request that
-// arrives with a traceparent still makes a turn Phoenix can read: the
-// middleware starts it as a new root span, linked to the caller's trace.
+// newHandler is the whole HTTP integration: otelhttp outside, so that the server
+// span exists when the middleware runs; the middleware inside, reading the
+// session from X-Session-ID or the oi_session_id cookie (minted for a browser
+// that has none) and the user from X-User-ID. A request that arrives with a
+// traceparent still makes a turn Phoenix can read: the middleware starts it
+// as a new root span, linked to the caller's trace.
 func newHandler(tp trace.TracerProvider, b *bot) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /chat", b.chat)
@@ -141,35 +156,125 @@ func newHandler(tp trace.TracerProvider, b *bot) http.Handler {
 	)
 }
 
+// The APIs the bot can call.
+const (
+	apiChat      = "chat"      // chat completions
+	apiResponses = "responses" // the Responses API
+)
+
 const (
 	systemPrompt = "You are a concise travel assistant."
-	maxHistory   = 20   // messages remembered per session
+	maxHistory   = 20   // messages remembered per session (ten exchanges)
 	maxSessions  = 1000 // sessions remembered; past it, one is forgotten
 )
 
-// bot answers chat messages through the traced client, remembering the
-// recent exchanges of each session in memory.
+// bot answers chat messages through the traced client, with chat
+// completions or the Responses API, remembering the recent exchanges of
+// each session in memory.
 type bot struct {
 	client openai.Client
 	model  string
+	api    string // apiChat or apiResponses
 
 	mu      sync.Mutex
-	history map[string][]openai.ChatCompletionMessageParamUnion // by session ID
+	history map[string][]exchange // by session ID
 }
 
-func newBot(client openai.Client, model string) *bot {
-	return &bot{client: client, model: model, history: map[string][]openai.ChatCompletionMessageParamUnion{}}
+// exchange is one message and its reply.
+type exchange struct{ message, reply string }
+
+func newBot(client openai.Client, model, api string) *bot {
+	return &bot{client: client, model: model, api: api, history: map[string][]exchange{}}
+}
+
+// past returns the session's remembered exchanges.
+func (b *bot) past(session string) []exchange {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.history[session]
 }
 
 // request is what the model gets for a new message: the system prompt, the
 // session's history and the message.
 func (b *bot) request(session, message string) openai.ChatCompletionNewParams {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	msgs := []openai.ChatCompletionMessageParamUnion{openai.SystemMessage(systemPrompt)}
-	msgs = append(msgs, b.history[session]...)
+	for _, e := range b.past(session) {
+		msgs = append(msgs, openai.UserMessage(e.message), openai.AssistantMessage(e.reply))
+	}
 	msgs = append(msgs, openai.UserMessage(message))
 	return openai.ChatCompletionNewParams{Model: b.model, Messages: msgs}
+}
+
+// responsesRequest is request for the Responses API: the system prompt as
+// the instructions, the history and the message as input items.
+func (b *bot) responsesRequest(session, message string) responses.ResponseNewParams {
+	var input responses.ResponseInputParam
+	for _, e := range b.past(session) {
+		input = append(input,
+			responses.ResponseInputItemParamOfMessage(e.message, responses.EasyInputMessageRoleUser),
+			responses.ResponseInputItemParamOfMessage(e.reply, responses.EasyInputMessageRoleAssistant))
+	}
+	input = append(input, responses.ResponseInputItemParamOfMessage(message, responses.EasyInputMessageRoleUser))
+	return responses.ResponseNewParams{
+		Model:        b.model,
+		Instructions: openai.String(systemPrompt),
+		Input:        responses.ResponseNewParamsInputUnion{OfInputItemList: input},
+	}
+}
+
+// reply asks the model for the answer to message.
+func (b *bot) reply(ctx context.Context, session, message string) (string, error) {
+	if b.api == apiResponses {
+		resp, err := b.client.Responses.New(ctx, b.responsesRequest(session, message))
+		if err != nil {
+			return "", err
+		}
+		return resp.OutputText(), nil
+	}
+	resp, err := b.client.Chat.Completions.New(ctx, b.request(session, message))
+	if err == nil && len(resp.Choices) == 0 {
+		err = errors.New("no choices")
+	}
+	if err != nil {
+		return "", err
+	}
+	return resp.Choices[0].Message.Content, nil
+}
+
+// replyStream asks the model for the answer to message as a stream, and
+// gives each piece of text to emit as it arrives. It returns the error that
+// cut the stream (the model's, or emit's), or nil at its end. openai-go
+// reports a call the API refused at the first Next, before any text.
+func (b *bot) replyStream(ctx context.Context, session, message string, emit func(piece string) error) error {
+	if b.api == apiResponses {
+		stream := b.client.Responses.NewStreaming(ctx, b.responsesRequest(session, message))
+		defer stream.Close() // ends the LLM span, also when the client leaves early
+		for stream.Next() {
+			switch event := stream.Current(); event.Type {
+			case "response.output_text.delta":
+				if err := emit(event.Delta); err != nil {
+					return err
+				}
+			case "error", "response.failed":
+				return errors.New("the response failed") // its error is on the LLM span
+			}
+		}
+		return stream.Err()
+	}
+	params := b.request(session, message)
+	params.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)} // token counts for the LLM span
+	stream := b.client.Chat.Completions.NewStreaming(ctx, params)
+	defer stream.Close() // ends the LLM span, also when the client leaves early
+	for stream.Next() {
+		chunk := stream.Current()
+		if len(chunk.Choices) == 0 || chunk.Choices[0].Delta.Content == "" {
+			continue // the usage chunk, or one without text
+		}
+		if err := emit(chunk.Choices[0].Delta.Content); err != nil {
+			return err
+		}
+	}
+	return stream.Err()
 }
 
 // remember appends an exchange to the session's history. A request without
@@ -187,8 +292,8 @@ func (b *bot) remember(session, message, reply string) {
 			break
 		}
 	}
-	h = append(h, openai.UserMessage(message), openai.AssistantMessage(reply))
-	b.history[session] = h[max(0, len(h)-maxHistory):]
+	h = append(h, exchange{message, reply})
+	b.history[session] = h[max(0, len(h)-maxHistory/2):]
 }
 
 // chatRequest is the body of POST /chat and POST /chat/stream.
@@ -223,13 +328,12 @@ func (b *bot) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	session := sessiontrace.SessionID(ctx)
-	resp, err := b.client.Chat.Completions.New(ctx, b.request(session, message))
-	if err != nil || len(resp.Choices) == 0 {
+	reply, err := b.reply(ctx, session, message)
+	if err != nil {
 		// The error is on the LLM span; the client learns no internals.
 		http.Error(w, "the model is unavailable", http.StatusBadGateway)
 		return
 	}
-	reply := resp.Choices[0].Message.Content
 	b.remember(session, message, reply)
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(chatResponse{Reply: reply, SessionID: session})
@@ -244,43 +348,33 @@ func (b *bot) chatStream(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	session := sessiontrace.SessionID(ctx)
-	params := b.request(session, message)
-	params.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)} // token counts for the LLM span
-	stream := b.client.Chat.Completions.NewStreaming(ctx, params)
-	defer stream.Close() // ends the LLM span, also when the client leaves early
-
-	started := false
 	rc := http.NewResponseController(w)
-	var reply strings.Builder
-	for stream.Next() {
-		chunk := stream.Current()
-		if len(chunk.Choices) == 0 || chunk.Choices[0].Delta.Content == "" {
-			continue // the usage chunk, or one without text
-		}
+	started := false // the status line is sent: an error can no longer be answered
+	start := func() {
 		if !started {
 			w.Header().Set("Content-Type", "text/event-stream")
 			started = true
 		}
-		piece := chunk.Choices[0].Delta.Content
+	}
+	var reply strings.Builder
+	err := b.replyStream(ctx, session, message, func(piece string) error {
+		start()
 		reply.WriteString(piece)
 		data, _ := json.Marshal(piece)
 		if _, err := fmt.Fprintf(w, "data: %s\n\n", data); err != nil {
-			return // the client went away
+			return err // the client went away
 		}
-		rc.Flush()
-	}
-	if stream.Err() != nil {
-		// On the LLM span. Before any text: a status the client can read;
-		// after it: no [DONE].
-		if !started {
-			http.Error(w, "the model is unavailable", http.StatusBadGateway)
-		}
+		return rc.Flush()
+	})
+	switch {
+	case err != nil && !started:
+		http.Error(w, "the model is unavailable", http.StatusBadGateway)
 		return
-	}
-	if !started {
-		w.Header().Set("Content-Type", "text/event-stream")
+	case err != nil:
+		return // on the LLM span; the client sees no [DONE]
 	}
 	b.remember(session, message, reply.String())
+	start()
 	fmt.Fprint(w, "data: [DONE]\n\n")
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -21,17 +23,17 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/sessiontrace/sessiontrace"
-	"go.opentelemetry.io/otel/codes"
 
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 	"github.com/sessiontrace/sessiontrace/llm/openaigo"
 	"github.com/sessiontrace/sessiontrace/sessiontracetest"
 )
 
-// start serves the example's handler on 127.0.0.1 with a fake model, and a
-// TracerProvider that records every span and has sessiontrace's span
-// processor, as the one phoenix.Register builds.
-func start(t *testing.T) (*httptest.Server, *openaitest.Server, *tracetest.SpanRecorder) {
+// start serves the example's handler on 127.0.0.1 with a fake model called
+// through api (apiChat or apiResponses), and a TracerProvider that records
+// every span and has sessiontrace's span processor, as the one
+// phoenix.Register builds.
+func start(t *testing.T, api string) (*httptest.Server, *openaitest.Server, *tracetest.SpanRecorder) {
 	t.Helper()
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(
@@ -43,7 +45,7 @@ func start(t *testing.T) (*httptest.Server, *openaitest.Server, *tracetest.SpanR
 	// The middleware takes the provider of the server span: it needs no
 	// option.
 	client := openai.NewClient(append(fakeModel(fake), option.WithMiddleware(openaigo.Middleware()))...)
-	srv := httptest.NewServer(newHandler(tp, newBot(client, "gpt-4o-mini")))
+	srv := httptest.NewServer(newHandler(tp, newBot(client, "gpt-4o-mini", api)))
 	t.Cleanup(srv.Close)
 	return srv, fake, rec
 }
@@ -139,11 +141,27 @@ func traces(spans []sdktrace.ReadOnlySpan) int {
 	return len(ids)
 }
 
+// sentMessages counts the messages of a request to the model, the system
+// prompt (or instructions) included.
+func sentMessages(r openaitest.Request) int {
+	if r.Response != nil {
+		items, _ := r.Response.Input.([]any)
+		return len(items) + 1
+	}
+	return len(r.Chat.Messages)
+}
+
 // Two users talk at once, one turn of them streamed: Phoenix shows two
 // complete conversations, one trace per turn, and the bot answered each
-// turn knowing its own session's history.
+// turn knowing its own session's history; with either API.
 func TestConversations(t *testing.T) {
-	srv, fake, rec := start(t)
+	for _, api := range []string{apiChat, apiResponses} {
+		t.Run(api, func(t *testing.T) { testConversations(t, api) })
+	}
+}
+
+func testConversations(t *testing.T, api string) {
+	srv, fake, rec := start(t, api)
 	for _, turn := range []struct{ path, session, user, message string }{
 		{"/chat", "s-a", "alice", "Where should I stay in Lisbon?"},
 		{"/chat", "s-b", "bob", "When do the maples turn in Kyoto?"},
@@ -176,15 +194,25 @@ func TestConversations(t *testing.T) {
 		t.Errorf("%d traces for 3 turns", n)
 	}
 	// system, alice's first message, the answer, her second message
-	if n := len(fake.Requests()[2].Chat.Messages); n != 4 {
+	if n := sentMessages(fake.Requests()[2]); n != 4 {
 		t.Errorf("alice's second turn sent %d messages, want 4: her history was lost", n)
+	}
+	name := map[string]string{apiChat: "ChatCompletion", apiResponses: "Response"}[api]
+	llm := 0
+	for _, s := range spans {
+		if s.Name() == name {
+			llm++
+		}
+	}
+	if llm != 3 {
+		t.Errorf("%d %s spans for 3 turns", llm, name)
 	}
 }
 
 // A browser sends no IDs: it gets a session in a cookie and keeps it, so
 // its turns form one conversation.
 func TestBrowserKeepsItsSession(t *testing.T) {
-	srv, _, rec := start(t)
+	srv, _, rec := start(t, apiChat)
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
 	first := do(t, browser, newRequest(t, srv.URL+"/chat", "", "", "first question"))
@@ -216,7 +244,7 @@ func TestIncomingTraceparent(t *testing.T) {
 	prev := otel.GetTextMapPropagator()
 	otel.SetTextMapPropagator(propagation.TraceContext{}) // as phoenix.Register does
 	t.Cleanup(func() { otel.SetTextMapPropagator(prev) })
-	srv, _, rec := start(t)
+	srv, _, rec := start(t, apiChat)
 
 	req := newRequest(t, srv.URL+"/chat/stream", "s-web", "carol", "Is Sintra worth a day?")
 	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
@@ -241,43 +269,9 @@ func TestIncomingTraceparent(t *testing.T) {
 	}
 }
 
-// The model refuses every try with a rate limit: openai-go tries three
-// times, each try is a failed LLM span under the turn, and the client gets
-// 502 before any text.
-func TestModelUnavailable(t *testing.T) {
-	for _, path := range []string{"/chat", "/chat/stream"} {
-		t.Run(path, func(t *testing.T) {
-			srv, fake, rec := start(t)
-			for range 3 {
-				fake.Enqueue(openaitest.Reply{Fault: openaitest.FaultRateLimit})
-			}
-			resp, err := srv.Client().Do(newRequest(t, srv.URL+path, "s-1", "alice", "hello?"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusBadGateway {
-				t.Errorf("status %d, want 502", resp.StatusCode)
-			}
-			var tries int
-			for _, s := range rec.Ended() {
-				if s.Name() == "ChatCompletion" {
-					tries++
-					if s.Status().Code != codes.Error || !s.Parent().IsValid() {
-						t.Errorf("try: status %v, parent %v", s.Status(), s.Parent())
-					}
-				}
-			}
-			if tries != 3 {
-				t.Errorf("%d tries traced, want 3", tries)
-			}
-		})
-	}
-}
-
 // A request without a message gets 400, and the model is never called.
 func TestBadRequests(t *testing.T) {
-	srv, fake, _ := start(t)
+	srv, fake, _ := start(t, apiChat)
 	for _, path := range []string{"/chat", "/chat/stream"} {
 		for _, body := range []string{``, `not json`, `{}`, `{"message": "  "}`} {
 			resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
@@ -297,7 +291,7 @@ func TestBadRequests(t *testing.T) {
 
 // Offline, each turn is printed in one line; the LLM span under it is not.
 func TestTurnPrinter(t *testing.T) {
-	srv, _, rec := start(t)
+	srv, _, rec := start(t, apiChat)
 	do(t, srv.Client(), newRequest(t, srv.URL+"/chat", "s-1", "alice", "hi"))
 	var out strings.Builder
 	if err := (turnPrinter{&out}).ExportSpans(context.Background(), rec.Ended()); err != nil {
@@ -305,5 +299,46 @@ func TestTurnPrinter(t *testing.T) {
 	}
 	if want := `turn  session="s-1" user="alice"  "hi" → "You said: hi"` + "\n"; out.String() != want {
 		t.Errorf("printed %q, want %q", out.String(), want)
+	}
+}
+
+// When the model fails the client gets 502, or, once a stream has begun,
+// no [DONE]; the LLM spans say it failed. openai-go tries a rate-limited
+// call three times, and each try is a failed LLM span under the turn. With
+// either API.
+func TestModelFails(t *testing.T) {
+	for _, api := range []string{apiChat, apiResponses} {
+		t.Run(api, func(t *testing.T) {
+			srv, fake, rec := start(t, api)
+			refused := openaitest.Reply{Fault: openaitest.FaultRateLimit}
+			fake.Enqueue(refused, refused, refused, refused, refused, refused,
+				openaitest.Reply{Content: "one two three four", Fault: openaitest.FaultStreamError})
+			for _, tc := range []struct {
+				path   string
+				status int
+			}{{"/chat", http.StatusBadGateway}, {"/chat/stream", http.StatusBadGateway}, {"/chat/stream", http.StatusOK}} {
+				resp, err := srv.Client().Do(newRequest(t, srv.URL+tc.path, "s-f", "", "hi"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != tc.status || strings.Contains(string(body), "[DONE]") {
+					t.Errorf("%s: status %d, body %q", tc.path, resp.StatusCode, body)
+				}
+			}
+			failed := 0
+			for _, s := range rec.Ended() {
+				if s.SpanKind() == trace.SpanKindClient && s.Status().Code == codes.Error {
+					failed++
+					if !s.Parent().IsValid() {
+						t.Errorf("a failed try %q is not under the turn", s.Name())
+					}
+				}
+			}
+			if failed != 7 {
+				t.Errorf("%d failed LLM spans, want 7: three tries of each refused call, and the stream that broke", failed)
+			}
+		})
 	}
 }
