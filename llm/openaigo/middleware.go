@@ -164,18 +164,19 @@ func (m *middleware) begin(req *http.Request, ep *endpoint) (*exchange, *http.Re
 	if !m.cfg.noTurn {
 		x.turn = turn.FromContext(x.ctx)
 	}
-	req = req.WithContext(x.ctx)
 	if !x.span.IsRecording() && x.turn == nil {
 		x.passive = true
-		return x, req
+		return x, req.WithContext(x.ctx)
 	}
-	body := requestBody(req)
+	body, sent := requestBody(req)
 	x.call.Input = string(body)
 	r := ep.request(&x.call, body)
 	x.stream = r.stream
 	x.ctx = requestIDs(x.ctx, x.span, r.session, r.user)
 	x.call.Session = sessiontrace.SessionID(x.ctx)
-	return x, req.WithContext(x.ctx)
+	req = req.WithContext(x.ctx)
+	req.Body = sent
+	return x, req
 }
 
 // requestIDs returns ctx carrying the session and user a request names, for
@@ -279,19 +280,19 @@ func (e statusError) Error() string {
 	return http.StatusText(e.code)
 }
 
-// requestBody returns the body of req and gives req a reader of the same
-// bytes, and of the same read error at their end. It reads req.Body rather
-// than what req.GetBody returns: openai-go's GetBody for a *bytes.Reader
-// body rewinds and returns that very reader, which reading through it
-// would leave empty for the transport.
-func requestBody(req *http.Request) []byte {
+// requestBody reads the body of req, and returns it and the body to send in
+// its place: a reader of the same bytes, and of the same read error at
+// their end. It reads req.Body rather than what req.GetBody returns:
+// openai-go's GetBody for a *bytes.Reader body rewinds and returns that
+// very reader, which reading through it would leave empty for the
+// transport.
+func requestBody(req *http.Request) ([]byte, io.ReadCloser) {
 	if req.Body == nil || req.Body == http.NoBody {
-		return nil
+		return nil, req.Body
 	}
 	b, err := readAll(req.Body, req.ContentLength)
 	_ = req.Body.Close()
-	req.Body = bodyOf(b, err)
-	return b
+	return b, bodyOf(b, err)
 }
 
 // responseBody reads the whole body of resp and gives resp a reader of the
