@@ -175,22 +175,24 @@ func streamError(raw json.RawMessage) error {
 // choice returns the choice of the index a chunk names, a new one for an
 // index not seen yet.
 func (s *chunks) choice(index int) *streamedChoice {
-	for i := range s.choices {
-		if s.choices[i].index == index {
-			return &s.choices[i]
-		}
-	}
-	s.choices = append(s.choices, streamedChoice{index: index})
-	return &s.choices[len(s.choices)-1]
+	return byIndex(&s.choices, index, func(c *streamedChoice) *int { return &c.index })
 }
 
 // call is choice for the fragments of the tool calls of a choice.
 func (sc *streamedChoice) call(index int) *streamedCall {
-	for i := range sc.calls {
-		if sc.calls[i].index == index {
-			return &sc.calls[i]
+	return byIndex(&sc.calls, index, func(c *streamedCall) *int { return &c.index })
+}
+
+// byIndex returns the element of list whose index (the field indexOf
+// points to) is index, appending a new one for an index not seen yet.
+func byIndex[E any](list *[]E, index int, indexOf func(*E) *int) *E {
+	for i := range *list {
+		if *indexOf(&(*list)[i]) == index {
+			return &(*list)[i]
 		}
 	}
-	sc.calls = append(sc.calls, streamedCall{index: index})
-	return &sc.calls[len(sc.calls)-1]
+	*list = append(*list, *new(E))
+	e := &(*list)[len(*list)-1]
+	*indexOf(e) = index
+	return e
 }

@@ -97,13 +97,7 @@ func TestSameAttributesAsGoOpenAI(t *testing.T) {
 					return err
 				}
 				defer s.Close()
-				for {
-					if _, err := s.Recv(); errors.Is(err, io.EOF) {
-						return nil
-					} else if err != nil {
-						return err
-					}
-				}
+				return drain(s.Recv)
 			},
 			openaiGo: func(c openai.Client) error {
 				p := chatParams
@@ -132,13 +126,7 @@ func TestSameAttributesAsGoOpenAI(t *testing.T) {
 					return err
 				}
 				defer s.Close()
-				for {
-					if _, err := s.Recv(); errors.Is(err, io.EOF) {
-						return nil
-					} else if err != nil {
-						return err
-					}
-				}
+				return drain(s.Recv)
 			},
 			openaiGo: func(c openai.Client) error {
 				s := c.Responses.NewStreaming(ctx, responseParams)
@@ -167,6 +155,17 @@ func TestSameAttributesAsGoOpenAI(t *testing.T) {
 			}
 			compareSpans(t, spantest.Only(t, recA), h.only(t), c.assembledOutput)
 		})
+	}
+}
+
+// drain reads a go-openai stream to io.EOF, returning any other error.
+func drain[T any](recv func() (T, error)) error {
+	for {
+		if _, err := recv(); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return err
+		}
 	}
 }
 
