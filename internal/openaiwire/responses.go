@@ -42,8 +42,8 @@ import (
 // A request may carry a long conversation, so its body is read in one pass
 // with the decoder's tokens (see decodeRequest); responses, smaller, are
 // decoded with Unmarshal; a stream's events are read only when they carry
-// more than a delta (see ResponsesStream.Add). Content parts are read as
-// generic JSON values.
+// more than a delta (see ResponsesStream.Add). Content parts are read into
+// a struct of the few fields used.
 
 // ResponsesRequest describes in call the request side of a Responses call
 // whose body is body: the model, the input messages, the tool definitions,
@@ -186,15 +186,23 @@ func (r *request) messages() []oiattr.Message {
 // item is an input or output item; which fields it has depends on its
 // type.
 type item struct {
-	Type      string `json:"type,omitempty"`
-	ID        string `json:"id,omitempty"`
-	Status    string `json:"status,omitempty"`
-	Role      string `json:"role,omitempty"`
-	Content   any    `json:"content,omitempty"` // a string, or parts as generic JSON values
-	CallID    string `json:"call_id,omitempty"`
-	Name      string `json:"name,omitempty"`
-	Arguments string `json:"arguments,omitempty"`
-	Output    any    `json:"output,omitempty"` // of a function_call_output
+	Type      string          `json:"type,omitempty"`
+	ID        string          `json:"id,omitempty"`
+	Status    string          `json:"status,omitempty"`
+	Role      string          `json:"role,omitempty"`
+	Content   json.RawMessage `json:"content,omitempty"` // a string, or parts
+	CallID    string          `json:"call_id,omitempty"`
+	Name      string          `json:"name,omitempty"`
+	Arguments string          `json:"arguments,omitempty"`
+	Output    any             `json:"output,omitempty"` // of a function_call_output
+}
+
+// part is one part of an item's content.
+type part struct {
+	Type     string `json:"type"`
+	Text     string `json:"text,omitempty"`
+	Refusal  string `json:"refusal,omitempty"`
+	ImageURL string `json:"image_url,omitempty"`
 }
 
 // inputMessage converts an input item, reporting false for one of a type
@@ -202,17 +210,16 @@ type item struct {
 func (it *item) inputMessage() (oiattr.Message, bool) {
 	switch {
 	case it.Type == "message" || it.Type == "" && it.Role != "":
-		m := oiattr.Message{Role: it.Role}
-		m.Content, _ = it.Content.(string)
+		m := oiattr.Message{Role: it.Role, Content: it.text()}
 		for _, p := range it.parts() {
-			switch str(p, "type") {
+			switch p.Type {
 			case "input_text", "output_text":
-				m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartText, Text: str(p, "text")})
+				m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartText, Text: p.Text})
 			case "refusal":
-				m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartText, Text: str(p, "refusal")})
+				m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartText, Text: p.Refusal})
 			case "input_image":
-				if url := str(p, "image_url"); url != "" {
-					m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartImage, ImageURL: url})
+				if p.ImageURL != "" {
+					m.Parts = append(m.Parts, oiattr.Part{Type: oiattr.PartImage, ImageURL: p.ImageURL})
 				}
 			}
 		}
@@ -233,26 +240,28 @@ func (it *item) inputMessage() (oiattr.Message, bool) {
 	return oiattr.Message{}, false
 }
 
-// parts returns the parts of an item's content, as generic JSON objects.
-func (it *item) parts() []map[string]any {
-	list, _ := it.Content.([]any)
-	parts := make([]map[string]any, 0, len(list))
-	for _, v := range list {
-		if p, ok := v.(map[string]any); ok {
-			parts = append(parts, p)
-		}
+// text returns an item's content when it is a string, or "".
+func (it *item) text() string {
+	var s string
+	if len(it.Content) > 0 && it.Content[0] == '"' {
+		_ = json.Unmarshal(it.Content, &s)
 	}
+	return s
+}
+
+// parts returns the parts of an item's content when it is a list; a part
+// of an unexpected shape reads as one of no type.
+func (it *item) parts() []part {
+	if len(it.Content) == 0 || it.Content[0] != '[' {
+		return nil
+	}
+	var parts []part
+	_ = json.Unmarshal(it.Content, &parts) // a wrong type costs only that part
 	return parts
 }
 
 func (it *item) toolCall() oiattr.ToolCall {
 	return oiattr.ToolCall{ID: it.CallID, Name: it.Name, Arguments: it.Arguments}
-}
-
-// str returns the string at key of a generic JSON object, or "".
-func str(m map[string]any, key string) string {
-	s, _ := m[key].(string)
-	return s
 }
 
 // response is what this package reads of a response object.
@@ -373,11 +382,11 @@ func (it *item) answer() oiattr.Message {
 	}
 	var text, refusal []byte
 	for _, p := range it.parts() {
-		switch str(p, "type") {
+		switch p.Type {
 		case "output_text":
-			text = append(text, str(p, "text")...)
+			text = append(text, p.Text...)
 		case "refusal":
-			refusal = append(refusal, str(p, "refusal")...)
+			refusal = append(refusal, p.Refusal...)
 		}
 	}
 	if len(text) == 0 {

@@ -171,14 +171,14 @@ func (s *ResponsesStream) output() []item {
 			if it.Role == "" {
 				it.Role = "assistant"
 			}
-			var parts []any
+			var parts []part
 			if len(si.text) > 0 {
-				parts = append(parts, map[string]any{"type": "output_text", "text": string(si.text)})
+				parts = append(parts, part{Type: "output_text", Text: string(si.text)})
 			}
 			if len(si.refusal) > 0 {
-				parts = append(parts, map[string]any{"type": "refusal", "refusal": string(si.refusal)})
+				parts = append(parts, part{Type: "refusal", Refusal: string(si.refusal)})
 			}
-			it.Content = parts
+			it.Content = encode(parts)
 		case len(si.arguments) > 0 && (it.Type == "function_call" || it.Type == ""):
 			it.Type = "function_call"
 			it.Arguments = string(si.arguments)
