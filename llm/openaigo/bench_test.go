@@ -23,10 +23,15 @@ import (
 // The benchmarks compare openai-go's own client ("bare") with one whose
 // middleware traces ("traced"), against openaitest on loopback, with a
 // real SDK TracerProvider that samples every span and an exporter that
-// drops them. Each benchmark runs bare then traced, so with -count the two
-// alternate and each round gives a ratio:
+// drops them. BenchmarkChatCompletion and BenchmarkChatCompletionStream
+// run the two as sub-benchmarks (for proof/bench and benchstat); the Ratio
+// benchmarks alternate them within one benchmark and report the median
+// ratio, the figure to trust on a noisy machine:
 //
-//	go test -run '^$' -bench 'ChatCompletion' -benchtime 2000x -count 10 ./llm/openaigo/
+//	go test -run '^$' -bench Ratio -benchtime 2000x -count 5 ./llm/openaigo/
+//
+// BenchmarkMiddlewareWork is the middleware's own work, without the
+// network.
 
 // discard is an exporter that drops spans: the SDK still builds the
 // read-only snapshot of each span, so the attribute work is measured, but

@@ -31,6 +31,8 @@ var comparisons = []comparison{
 	{"go-openai NewClientWithConfig vs bare, CreateResponse (20 items)", "./llm/openai", "BenchmarkCreateResponse/wire", "BenchmarkCreateResponse/bare", 1, 1},
 	{"go-openai Wrap vs bare, CreateResponse (20 items)", "./llm/openai", "BenchmarkCreateResponse/wrapped", "BenchmarkCreateResponse/bare", 1, 1},
 	{"go-openai NewClientWithConfig vs bare, Responses stream (500 events)", "./llm/openai", "BenchmarkCreateResponseStream/wire", "BenchmarkCreateResponseStream/bare", 1, 1},
+	{"openai-go with the middleware vs bare, chat (20 messages)", "./llm/openaigo", "BenchmarkChatCompletion/traced", "BenchmarkChatCompletion/bare", 1, 1},
+	{"openai-go with the middleware vs bare, stream (500 chunks)", "./llm/openaigo", "BenchmarkChatCompletionStream/traced", "BenchmarkChatCompletionStream/bare", 1, 1},
 	{"langchaingo model wrapped vs bare", "./llm/langchaingo", "BenchmarkGenerateContent/wrapped", "BenchmarkGenerateContent/bare", 1, 1},
 	{"span processor on vs off, empty context", ".", "BenchmarkSpanStart/processor=on/empty", "BenchmarkSpanStart/processor=off/empty", 1, 1},
 	{"span processor on vs off, session + user", ".", "BenchmarkSpanStart/processor=on/session+user", "BenchmarkSpanStart/processor=off/session+user", 1, 1},
