@@ -41,7 +41,7 @@ type streamedCall struct {
 // "error" member, fails the stream as it fails openai-go's.
 func (s *chunks) add(_ string, data []byte) (bool, error) {
 	var c completion
-	if err := decodeCompletion(data, &c); err != nil {
+	if err := decodeBody(data, &c); err != nil {
 		return false, err
 	}
 	if len(c.Error) > 0 {

@@ -47,7 +47,7 @@ func completionRequest(call *oiattr.Call, body []byte) request {
 func completionResponse(answer func(*oiattr.Call, *completion)) func(*oiattr.Call, []byte) error {
 	return func(call *oiattr.Call, body []byte) error {
 		var c completion
-		if err := decodeCompletion(body, &c); err != nil {
+		if err := decodeBody(body, &c); err != nil {
 			return err
 		}
 		answer(call, &c)

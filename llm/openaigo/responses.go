@@ -42,7 +42,7 @@ func responsesRequest(call *oiattr.Call, body []byte) request {
 // that is not JSON is an error, as for openai-go; so is a response whose
 // status is "failed", though openai-go returns it without one.
 func responsesResponse(call *oiattr.Call, body []byte) error {
-	if err := json.Unmarshal(body, new(json.RawMessage)); err != nil {
+	if err := decodeBody(body, new(json.RawMessage)); err != nil {
 		return err
 	}
 	return failureError(openaiwire.ResponsesResponse(call, body))
@@ -75,10 +75,8 @@ type delta struct {
 
 func (s *responsesStream) add(event string, data []byte) (bool, error) {
 	var d delta
-	if err := json.Unmarshal(data, &d); err != nil {
-		if _, ok := errors.AsType[*json.SyntaxError](err); ok {
-			return false, err // openai-go fails on it too
-		}
+	if err := decodeBody(data, &d); err != nil {
+		return false, err
 	}
 	return s.events.Add(cmp.Or(d.Type, event), d.OutputIndex, d.Delta, data), nil
 }

@@ -10,13 +10,14 @@ import (
 
 // The bodies of chat and legacy completion calls are decoded with
 // encoding/json into the few fields a span records, declared here, rather
-// than into openai-go's own types: openai-go decodes through its own
-// reflection layer, and decoding a 20-message ChatCompletionNewParams alone
-// made a loopback call 1.47 times as slow as the bare SDK (the target is
-// 1.20), while a stream chunk took 13 to 19 µs to decode, most of what the
-// SDK itself spends per chunk. Where a union is small and rare (the prompt
-// of a legacy completion, the input of embeddings) or where openai-go does
-// real work (the base64 vectors of embeddings), its types are used.
+// than into openai-go's own types, which decode through the SDK's own
+// reflection layer: decoding a 20-message ChatCompletionNewParams alone
+// made a loopback chat call 1.47 times as slow as the bare SDK, and a
+// stream chunk took 13 to 19 µs, most of what the SDK itself spends on it.
+// Where a union is small and rare (the prompt of a legacy completion, the
+// input of embeddings) or where openai-go does real work (the base64
+// vectors of embeddings), its types are used. The Responses API's bodies
+// are internal/openaiwire's.
 //
 // encoding/json goes on decoding past a value of the wrong type and only
 // reports it, so those errors are ignored: an odd field costs only itself.
@@ -43,26 +44,27 @@ func requestFields(body []byte, typed func(key string) any) fields {
 		if err != nil || !ok {
 			break
 		}
-		if v := typedValue(typed, key); v != nil {
-			if _, ok := dec.Decode(v).(*json.SyntaxError); ok {
+		var v any
+		if typed != nil {
+			v = typed(key)
+		}
+		if v == nil {
+			var raw json.RawMessage
+			if dec.Decode(&raw) != nil {
 				break
 			}
+			f[key] = raw
 			continue
 		}
-		var raw json.RawMessage
-		if dec.Decode(&raw) != nil {
-			break
+		// A value of the wrong type is skipped, and reported; anything
+		// else ends the reading.
+		if err := dec.Decode(v); err != nil {
+			if _, wrongType := errors.AsType[*json.UnmarshalTypeError](err); !wrongType {
+				break
+			}
 		}
-		f[key] = raw
 	}
 	return f
-}
-
-func typedValue(typed func(string) any, key string) any {
-	if typed == nil {
-		return nil
-	}
-	return typed(key)
 }
 
 // decode decodes the member key into v, leaving v as it is when there is
@@ -185,10 +187,11 @@ type completionDetails struct {
 	AudioTokens     int `json:"audio_tokens"`
 }
 
-// decodeCompletion decodes a response body or a chunk. Only a body that is
-// not JSON at all is an error: openai-go fails on it too.
-func decodeCompletion(data []byte, c *completion) error {
-	err := json.Unmarshal(data, c)
+// decodeBody decodes a response body or the data of a stream event into
+// v. Only data that is not JSON at all is an error: openai-go fails on it
+// too.
+func decodeBody(data []byte, v any) error {
+	err := json.Unmarshal(data, v)
 	if _, ok := errors.AsType[*json.SyntaxError](err); ok {
 		return err
 	}
