@@ -236,6 +236,8 @@ func TestMiddlewareFaults(t *testing.T) {
 			nil, false, codes.Error, "connection reset"},
 		{"failing stream", &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(io.MultiReader(strings.NewReader("data: {}\n\n"), errReader{readErr}))},
 			nil, true, codes.Error, "connection reset"},
+		{"closed body", &http.Response{StatusCode: http.StatusOK, Body: closedBody(t)}, nil, false, codes.Error, "http: read on closed response body"},
+		{"closed body, stream", &http.Response{StatusCode: http.StatusOK, Body: closedBody(t)}, nil, true, codes.Error, "http: read on closed response body"},
 		{"transport error", nil, readErr, false, codes.Error, "connection reset"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -260,6 +262,18 @@ func TestMiddlewareFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// closedBody is the body of a real response that was closed already.
+func closedBody(t *testing.T) io.ReadCloser {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "data") }))
+	t.Cleanup(srv.Close)
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	return resp.Body
 }
 
 type errReader struct{ err error }
