@@ -102,7 +102,7 @@ func (c *Chain) Call(ctx context.Context, inputs map[string]any, options ...chai
 	if sessiontrace.IsSuppressed(ctx) {
 		return c.chain.Call(ctx, inputs, options...)
 	}
-	cfg := c.cfg.trace
+	cfg := c.cfg.Trace
 	attrs := make([]attribute.KeyValue, 0, 8)
 	attrs = oiattr.SpanKind(attrs, c.kind)
 	attrs = oiattr.Input(attrs, oiattr.JSON(inputs), semconv.MimeTypeJSON, cfg)
@@ -110,7 +110,7 @@ func (c *Chain) Call(ctx context.Context, inputs map[string]any, options ...chai
 	defer endOnPanic(span)
 
 	t := turn.FromContext(ctx)
-	if c.cfg.noTurn {
+	if c.cfg.NoTurn {
 		t = nil
 	}
 	if t != nil {

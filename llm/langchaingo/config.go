@@ -3,12 +3,12 @@ package langchaingo
 import (
 	"context"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/llmwrap"
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
 )
 
@@ -28,15 +28,12 @@ func (f optionFunc) apply(c *config) { f(c) }
 // config is fixed when a wrapper is made and read-only afterwards, so that
 // one wrapper can serve concurrent calls.
 type config struct {
-	tracer    trace.Tracer // from WithTracerProvider; nil: see tracerFor
-	trace     oiattr.TraceConfig
-	provider  string
-	modelName string
-	noTurn    bool
+	llmwrap.Config        // the provider has no default: see WithProvider
+	modelName      string // WithModelName
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{trace: sessiontrace.TraceConfigFromEnv()}
+	c := &config{Config: llmwrap.New(ScopeName, Version(), "")}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(c)
@@ -50,35 +47,14 @@ func newConfig(opts []Option) *config {
 // otelhttp does, and when there is none the global one
 // (otel.GetTracerProvider at the time of the call). A nil tp is ignored.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return optionFunc(func(c *config) {
-		if tp != nil {
-			c.tracer = newTracer(tp)
-		}
-	})
-}
-
-func newTracer(tp trace.TracerProvider) trace.Tracer {
-	return tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version()))
-}
-
-// tracerFor returns the tracer of a call made in ctx: the one of
-// WithTracerProvider, else that of the provider of the span in ctx, else
-// that of the global provider.
-func (c *config) tracerFor(ctx context.Context) trace.Tracer {
-	if c.tracer != nil {
-		return c.tracer
-	}
-	if span := trace.SpanFromContext(ctx); span.SpanContext().IsValid() {
-		return newTracer(span.TracerProvider())
-	}
-	return newTracer(otel.GetTracerProvider())
+	return optionFunc(func(c *config) { c.SetTracerProvider(tp) })
 }
 
 // WithTraceConfig sets what the wrapper masks. Without it the wrapper reads
 // the OPENINFERENCE_* environment variables once, when it is made
 // (sessiontrace.TraceConfigFromEnv): code beats environment.
 func WithTraceConfig(cfg sessiontrace.TraceConfig) Option {
-	return optionFunc(func(c *config) { c.trace = cfg })
+	return optionFunc(func(c *config) { c.Trace = cfg })
 }
 
 // WithProvider sets llm.provider ("openai", "azure", "anthropic", "google",
@@ -88,11 +64,7 @@ func WithTraceConfig(cfg sessiontrace.TraceConfig) Option {
 // llms/bedrock, llms/mistral, llms/cohere) and record none when the package
 // is not one of those. An empty name is ignored.
 func WithProvider(name string) Option {
-	return optionFunc(func(c *config) {
-		if name != "" {
-			c.provider = name
-		}
-	})
+	return optionFunc(func(c *config) { c.SetProvider(name) })
 }
 
 // WithModelName sets llm.model_name (embedding.model_name for WrapEmbedder)
@@ -112,7 +84,7 @@ func WithModelName(name string) Option {
 // model whose calls are not the conversation, such as a summariser or a
 // grader.
 func WithoutTurnCapture() Option {
-	return optionFunc(func(c *config) { c.noTurn = true })
+	return optionFunc(func(c *config) { c.NoTurn = true })
 }
 
 // start starts a span in ctx with attrs and the context's own attributes
@@ -120,7 +92,7 @@ func WithoutTurnCapture() Option {
 // sessiontrace.SpanProcessor is not registered.
 func (c *config) start(ctx context.Context, name string, attrs []attribute.KeyValue) (context.Context, trace.Span) {
 	attrs = append(attrs, sessiontrace.ContextAttributes(ctx)...)
-	return c.tracerFor(ctx).Start(ctx, name, trace.WithAttributes(attrs...))
+	return c.TracerFor(ctx).Start(ctx, name, trace.WithAttributes(attrs...))
 }
 
 // end ends span with status OK, or ERROR and an exception event for err.

@@ -37,8 +37,8 @@ func WrapEmbedder(e embeddings.Embedder, opts ...Option) *Embedder {
 	}
 	w := &Embedder{embedder: e, cfg: newConfig(opts)}
 	w.system, w.provider = detectProvider(e)
-	if w.cfg.provider != "" {
-		w.provider = w.cfg.provider
+	if w.cfg.Provider != "" {
+		w.provider = w.cfg.Provider
 	}
 	return w
 }
@@ -92,6 +92,6 @@ func (e *Embedder) start(ctx context.Context, name string, texts []string) (cont
 // failed) and ends the span.
 func (e *Embedder) finish(span trace.Span, call *oiattr.Call, vectors [][]float32, err error) {
 	call.EmbeddingVectors = vectors
-	span.SetAttributes(call.Attributes(e.cfg.trace)...)
+	span.SetAttributes(call.Attributes(e.cfg.Trace)...)
 	end(span, err)
 }

@@ -51,8 +51,8 @@ func WrapModel(m llms.Model, opts ...Option) *Model {
 	}
 	w := &Model{model: m, cfg: newConfig(opts)}
 	w.system, w.provider = detectProvider(m)
-	if w.cfg.provider != "" {
-		w.provider = w.cfg.provider
+	if w.cfg.Provider != "" {
+		w.provider = w.cfg.Provider
 	}
 	return w
 }
@@ -88,7 +88,7 @@ func (m *Model) GenerateContent(ctx context.Context, messages []llms.MessageCont
 		}
 	}
 	streamed := co.StreamingFunc != nil || co.StreamingReasoningFunc != nil
-	cfg := m.cfg.trace
+	cfg := m.cfg.Trace
 	ctx = metadataContext(ctx, co.Metadata)
 	model := co.Model
 	if model == "" {
@@ -145,7 +145,7 @@ func (m *Model) GenerateContent(ctx context.Context, messages []llms.MessageCont
 	span.SetAttributes(call.Attributes(cfg)...)
 	end(span, nil)
 
-	if !m.cfg.noTurn {
+	if !m.cfg.NoTurn {
 		if t := turn.FromContext(ctx); t != nil {
 			t.Capture(oiattr.TurnInput(oiattr.LastUserText(msgs), cfg), oiattr.TurnOutput(replyText(choices), cfg))
 		}

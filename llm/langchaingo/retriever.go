@@ -46,7 +46,7 @@ func (r *Retriever) GetRelevantDocuments(ctx context.Context, query string) ([]s
 	}
 	attrs := make([]attribute.KeyValue, 0, 4)
 	attrs = oiattr.SpanKind(attrs, semconv.SpanKindRetriever)
-	attrs = oiattr.Input(attrs, query, semconv.MimeTypeText, r.cfg.trace)
+	attrs = oiattr.Input(attrs, query, semconv.MimeTypeText, r.cfg.Trace)
 	ctx, span := r.cfg.start(ctx, "GetRelevantDocuments", attrs)
 	defer endOnPanic(span)
 

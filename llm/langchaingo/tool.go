@@ -62,7 +62,7 @@ func (t *Tool) Call(ctx context.Context, input string) (string, error) {
 	if sessiontrace.IsSuppressed(ctx) {
 		return t.tool.Call(ctx, input)
 	}
-	cfg := t.cfg.trace
+	cfg := t.cfg.Trace
 	name := t.tool.Name()
 	attrs := make([]attribute.KeyValue, 0, 8)
 	attrs = oiattr.SpanKind(attrs, semconv.SpanKindTool)

@@ -75,12 +75,12 @@ func NewClient(authToken string, opts ...Option) *Client {
 // openai.APITypeAnthropic sets "anthropic", unless WithProvider is given.
 func NewClientWithConfig(cfg openai.ClientConfig, opts ...Option) *Client {
 	c := newConfig(opts)
-	if !c.providerSet {
+	if !c.ProviderSet {
 		switch cfg.APIType {
 		case openai.APITypeAzure, openai.APITypeAzureAD, openai.APITypeCloudflareAzure:
-			c.provider = semconv.LLMProviderAzure
+			c.Provider = semconv.LLMProviderAzure
 		case openai.APITypeAnthropic:
-			c.provider = semconv.LLMProviderAnthropic
+			c.Provider = semconv.LLMProviderAnthropic
 		}
 	}
 	cfg.HTTPClient = newWireRecorder(cfg.HTTPClient)
@@ -99,7 +99,7 @@ func newClient(oc *openai.Client, cfg config) *Client {
 // newCall returns the description of a call of the given span kind, with
 // what every call of c shares.
 func (c *Client) newCall(kind string) oiattr.Call {
-	return oiattr.Call{Kind: kind, System: semconv.LLMSystemOpenAI, Provider: c.cfg.provider}
+	return oiattr.Call{Kind: kind, System: semconv.LLMSystemOpenAI, Provider: c.cfg.Provider}
 }
 
 // start starts a client span carrying the start attributes and those of the
@@ -109,7 +109,7 @@ func (c *Client) start(ctx context.Context, name string, static []attribute.KeyV
 	if ca := sessiontrace.ContextAttributes(ctx); len(ca) > 0 {
 		opts = append(opts, trace.WithAttributes(ca...))
 	}
-	return c.cfg.tracerFor(ctx).Start(ctx, name, opts...)
+	return c.cfg.TracerFor(ctx).Start(ctx, name, opts...)
 }
 
 // end sets the attributes of call on span and ends it: status OK when err
@@ -117,7 +117,7 @@ func (c *Client) start(ctx context.Context, name string, static []attribute.KeyV
 // status code when the error carries one.
 func (c *Client) end(span trace.Span, call *oiattr.Call, err error) {
 	call.StatusCode = httpStatusCode(err)
-	span.SetAttributes(call.Attributes(c.cfg.trace)...)
+	span.SetAttributes(call.Attributes(c.cfg.Trace)...)
 	if err != nil {
 		oiattr.RecordError(span, err)
 	} else {
@@ -149,7 +149,7 @@ func (c *Client) requestBody(x *exchange, b oiattr.Body, encode func() string) s
 	if x != nil && x.sent {
 		return x.request
 	}
-	if c.cfg.trace.HidesInputBody(b) {
+	if c.cfg.Trace.HidesInputBody(b) {
 		return ""
 	}
 	return encode()
@@ -160,7 +160,7 @@ func (c *Client) responseBody(x *exchange, b oiattr.Body, v any) string {
 	if x != nil && x.received {
 		return x.response
 	}
-	if c.cfg.trace.HidesOutputBody(b) {
+	if c.cfg.Trace.HidesOutputBody(b) {
 		return ""
 	}
 	return encodeJSON(v)
@@ -203,12 +203,12 @@ func (c *Client) captureTurn(ctx context.Context, in, out []oiattr.Message) {
 	if len(out) > 0 {
 		answer = out[0].Text()
 	}
-	t.Capture(oiattr.TurnInput(oiattr.LastUserText(in), c.cfg.trace), oiattr.TurnOutput(answer, c.cfg.trace))
+	t.Capture(oiattr.TurnInput(oiattr.LastUserText(in), c.cfg.Trace), oiattr.TurnOutput(answer, c.cfg.Trace))
 }
 
 // turnOf returns the turn that calls made in ctx report to, or nil.
 func (c *Client) turnOf(ctx context.Context) *turn.State {
-	if c.cfg.noTurn {
+	if c.cfg.NoTurn {
 		return nil
 	}
 	return turn.FromContext(ctx)

@@ -1,14 +1,11 @@
 package openaigo
 
 import (
-	"context"
-
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
-	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+	"github.com/sessiontrace/sessiontrace/internal/llmwrap"
 )
 
 // ScopeName is the instrumentation scope name of the spans this package
@@ -16,16 +13,7 @@ import (
 const ScopeName = "github.com/sessiontrace/sessiontrace/llm/openaigo"
 
 // config is what the options decide for one Middleware.
-type config struct {
-	// tracer is set when a TracerProvider was given; otherwise the provider
-	// is looked up at every request (see tracerFor), so that a client made
-	// before otel.SetTracerProvider still reports to the provider set later.
-	tracer      trace.Tracer
-	trace       oiattr.TraceConfig
-	provider    string
-	providerSet bool
-	noTurn      bool
-}
+type config struct{ llmwrap.Config }
 
 // Option configures a Middleware.
 type Option interface {
@@ -40,10 +28,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 // request's context or the global one, the TraceConfig of the environment
 // (read now, once) and the provider "openai". Nil options are skipped.
 func newConfig(opts []Option) config {
-	c := config{
-		trace:    sessiontrace.TraceConfigFromEnv(),
-		provider: semconv.LLMProviderOpenAI,
-	}
+	c := config{llmwrap.New(ScopeName, Version(), semconv.LLMProviderOpenAI)}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -52,32 +37,11 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// tracerFor returns the tracer of a request made in ctx: the one of
-// WithTracerProvider, else that of the provider of the span in ctx (as
-// otelhttp does), else that of the global provider.
-func (c *config) tracerFor(ctx context.Context) trace.Tracer {
-	if c.tracer != nil {
-		return c.tracer
-	}
-	if span := trace.SpanFromContext(ctx); span.SpanContext().IsValid() {
-		return newTracer(span.TracerProvider())
-	}
-	return newTracer(otel.GetTracerProvider())
-}
-
-func newTracer(tp trace.TracerProvider) trace.Tracer {
-	return tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version()))
-}
-
 // WithTracerProvider makes the Middleware start its spans with tp. Without
 // it each request takes the provider of the span already in its context,
 // and when there is none the global TracerProvider. A nil tp is ignored.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return optionFunc(func(c *config) {
-		if tp != nil {
-			c.tracer = newTracer(tp)
-		}
-	})
+	return optionFunc(func(c *config) { c.SetTracerProvider(tp) })
 }
 
 // WithTraceConfig sets what the spans may record. Without it the
@@ -85,9 +49,7 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // Middleware is called. Code beats environment: cfg replaces the
 // environment entirely.
 func WithTraceConfig(cfg sessiontrace.TraceConfig) Option {
-	return optionFunc(func(c *config) {
-		c.trace = cfg
-	})
+	return optionFunc(func(c *config) { c.Trace = cfg })
 }
 
 // WithProvider sets llm.provider, the company or service that hosts the
@@ -95,11 +57,7 @@ func WithTraceConfig(cfg sessiontrace.TraceConfig) Option {
 // Without it llm.provider is "openai", or "azure" for a request to an
 // Azure host (see Middleware). An empty name is ignored.
 func WithProvider(name string) Option {
-	return optionFunc(func(c *config) {
-		if name != "" {
-			c.provider, c.providerSet = name, true
-		}
-	})
+	return optionFunc(func(c *config) { c.SetProvider(name) })
 }
 
 // WithoutTurnCapture stops the Middleware from writing the last user
@@ -108,5 +66,5 @@ func WithProvider(name string) Option {
 // conversation itself, such as summarising or classifying in the
 // background.
 func WithoutTurnCapture() Option {
-	return optionFunc(func(c *config) { c.noTurn = true })
+	return optionFunc(func(c *config) { c.NoTurn = true })
 }

@@ -113,7 +113,7 @@ var azureHosts = []string{".openai.azure.com", ".cognitiveservices.azure.com", "
 
 // provider returns llm.provider of a request to u.
 func (m *middleware) provider(u *url.URL) string {
-	if !m.cfg.providerSet {
+	if !m.cfg.ProviderSet {
 		host := u.Hostname()
 		for _, suffix := range azureHosts {
 			if len(host) > len(suffix) && strings.EqualFold(host[len(host)-len(suffix):], suffix) {
@@ -121,7 +121,7 @@ func (m *middleware) provider(u *url.URL) string {
 			}
 		}
 	}
-	return m.cfg.provider
+	return m.cfg.Provider
 }
 
 // serve is the middleware: it runs once for every try of a request, so
@@ -160,8 +160,8 @@ func (m *middleware) begin(req *http.Request, ep *endpoint) (*exchange, *http.Re
 	if ca := sessiontrace.ContextAttributes(req.Context()); len(ca) > 0 {
 		opts = append(opts, trace.WithAttributes(ca...))
 	}
-	x.ctx, x.span = m.cfg.tracerFor(req.Context()).Start(req.Context(), ep.span, opts...)
-	if !m.cfg.noTurn {
+	x.ctx, x.span = m.cfg.TracerFor(req.Context()).Start(req.Context(), ep.span, opts...)
+	if !m.cfg.NoTurn {
 		x.turn = turn.FromContext(x.ctx)
 	}
 	if !x.span.IsRecording() && x.turn == nil {
@@ -244,7 +244,7 @@ func (x *exchange) end(err error, early bool) {
 		if early {
 			x.span.AddEvent(eventClosedEarly)
 		}
-		x.span.SetAttributes(x.call.Attributes(x.m.cfg.trace)...)
+		x.span.SetAttributes(x.call.Attributes(x.m.cfg.Trace)...)
 		if err != nil {
 			oiattr.RecordError(x.span, err)
 		} else {
@@ -257,7 +257,7 @@ func (x *exchange) end(err error, early bool) {
 		if out := x.call.OutputMessages; len(out) > 0 {
 			answer = out[0].Text()
 		}
-		tc := x.m.cfg.trace
+		tc := x.m.cfg.Trace
 		x.turn.Capture(oiattr.TurnInput(oiattr.LastUserText(x.call.InputMessages), tc), oiattr.TurnOutput(answer, tc))
 	}
 }
