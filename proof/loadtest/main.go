@@ -1,5 +1,5 @@
-// Command loadtest is sessiontrace's reliability suite: the quickstart's
-// chat server under load, with its exporter failing, with clients that
+// Command loadtest is sessiontrace's reliability suite: the examples' chat
+// server under load, with its exporter failing, with clients that
 // walk away and clients that send hostile headers, and with every masking
 // flag on. Everything runs in one process on 127.0.0.1: the server under
 // test, a fake OpenAI model (openaitest), an OTLP/HTTP receiver that

@@ -223,7 +223,7 @@ func samplingSection(ctx context.Context, rep *report, m mode) {
 			fmt.Sprint(r.sv.Leaked), count(int64(r.sv.Traces)), count(r.out.Recv.Spans), bytesIEC(r.out.Recv.Bytes), share(r))
 	}
 	t.print(rep.w)
-	rep.printf("%d sessions × %d turns (POST /chat, %d sessions at a time, each session's turns in order) to the quickstart server set up with phoenix.WithSessionSampling, exporting over OTLP/HTTP with the batch processor; the same sessions at both ratios. ",
+	rep.printf("%d sessions × %d turns (POST /chat, %d sessions at a time, each session's turns in order) to the chat server set up with phoenix.WithSessionSampling, exporting over OTLP/HTTP with the batch processor; the same sessions at both ratios. ",
 		samplingSessions, samplingTurns, samplingClients)
 	rep.printf("Complete: every trace of the session (server span and LLM span per turn) arrived, with nothing lost or mixed (the load section's checks, on the kept sessions' requests). ")
 	rep.printf("Spans of dropped sessions: exported spans whose session.id, or any text, belongs to a session the rule drops. ")

@@ -60,7 +60,7 @@ func loadSection(ctx context.Context, rep *report, m mode) {
 		sessions      []string
 	}
 	base := &config{name: "baseline", label: "otelhttp + bare go-openai (baseline)"}
-	st := &config{name: "sessiontrace", label: "otelhttp + sessiontrace (quickstart)", sessiontrace: true,
+	st := &config{name: "sessiontrace", label: "otelhttp + sessiontrace", sessiontrace: true,
 		opt: verifyOptions{Sessiontrace: true, InputsVisible: true}}
 	for i, c := range []*config{base, st, st, base} {
 		var v verdict

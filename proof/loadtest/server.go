@@ -50,8 +50,9 @@ func batchOptions() []sdktrace.BatchSpanProcessorOption {
 	}
 }
 
-// sut is the server under test: the chat app of examples/quickstart, with
-// or without sessiontrace, listening on 127.0.0.1.
+// sut is the server under test: the load suite's chat app
+// (proof/internal/chatbot), with or without sessiontrace, listening on
+// 127.0.0.1.
 type sut struct {
 	URL  string // http://127.0.0.1:<port>
 	tp   *sdktrace.TracerProvider
@@ -60,10 +61,10 @@ type sut struct {
 	logs *logCounter // the HTTP server's error log
 }
 
-// startSUT assembles and starts the server. With sessiontrace it is the
-// quickstart exactly: phoenix.Register exporting OTLP/HTTP with its batch
-// processor, otelhttp (every request a new root) around the middleware,
-// chatbot with the wrapped go-openai client; extra options go to
+// startSUT assembles and starts the server. With sessiontrace it is set up
+// as examples/nethttp is: phoenix.Register exporting OTLP/HTTP with its
+// batch processor, otelhttp around the middleware, chatbot with the
+// go-openai client made by NewClientWithConfig; extra options go to
 // phoenix.Register after these. The baseline drops what
 // sessiontrace adds: a plain SDK TracerProvider with the same exporter and
 // batch processor, otelhttp alone, the bare go-openai client.
