@@ -7,6 +7,8 @@ import (
 
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/sessiontrace/sessiontrace/internal/oiattr"
 )
 
 // ScopeName is the instrumentation scope of the turn spans the middleware
@@ -14,7 +16,7 @@ import (
 const ScopeName = "github.com/sessiontrace/sessiontrace/middleware"
 
 const (
-	defaultMaxIDLength = 128
+	defaultMaxIDLength = oiattr.MaxIDLength
 	defaultCookieName  = "oi_session_id"
 	defaultIdleTimeout = 30 * time.Minute
 )
@@ -46,7 +48,7 @@ func newConfig(opts []Option) config {
 		session: []Source{Header("X-Session-ID"), Cookie(defaultCookieName), Baggage(semconv.SessionID)},
 		user:    []Source{Header("X-User-ID"), Baggage(semconv.UserID)},
 		maxLen:  defaultMaxIDLength,
-		valid:   printableASCII,
+		valid:   oiattr.PrintableID, // printable ASCII without spaces
 		kind:    attribute.String(semconv.OpenInferenceSpanKind, semconv.SpanKindChain),
 	}
 	for _, o := range opts {
@@ -78,17 +80,6 @@ func (c *config) first(r *http.Request, sources []Source) string {
 		}
 	}
 	return ""
-}
-
-// printableASCII is the default validator: every byte in 0x21..0x7E, which
-// excludes spaces, control characters (CR and LF among them) and non-ASCII.
-func printableASCII(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if v[i] < 0x21 || v[i] > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 func nonNil(sources []Source) []Source {

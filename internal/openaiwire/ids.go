@@ -3,30 +3,22 @@ package openaiwire
 import (
 	"bytes"
 	"encoding/json"
-)
 
-// MaxIDLength is the longest session or user ID taken from a request body,
-// the same limit as the middleware's default for IDs from headers and
-// cookies.
-const MaxIDLength = 128
+	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+)
 
 // ID returns v when it may be recorded as a session or user ID that a
 // request body names (a Responses request's conversation, user or
 // safety_identifier, a chat request's user), and "" otherwise. The rule is
 // the middleware's default for IDs from headers and cookies, so that an ID
-// is recorded the same way wherever it comes from: 1 to MaxIDLength bytes,
-// each printable ASCII without spaces (0x21 to 0x7E). An empty value, one
+// is recorded the same way wherever it comes from: 1 to oiattr.MaxIDLength
+// bytes, each printable ASCII without spaces (oiattr.PrintableID). An empty value, one
 // of only white space, a longer one, or one with control characters,
 // spaces or non-ASCII bytes is no ID: it is not recorded at all, never cut
 // or cleaned up into another ID.
 func ID(v string) string {
-	if v == "" || len(v) > MaxIDLength {
+	if v == "" || len(v) > oiattr.MaxIDLength || !oiattr.PrintableID(v) {
 		return ""
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < 0x21 || v[i] > 0x7e {
-			return ""
-		}
 	}
 	return v
 }

@@ -338,7 +338,7 @@ func TestResponsesStreamFirstToken(t *testing.T) {
 }
 
 func TestID(t *testing.T) {
-	long := strings.Repeat("a", openaiwire.MaxIDLength)
+	long := strings.Repeat("a", oiattr.MaxIDLength)
 	for _, tc := range []struct{ in, want string }{
 		{"conv_68af", "conv_68af"},
 		{"user@example.com", "user@example.com"},
