@@ -139,21 +139,24 @@ type parented interface{ Parent() trace.SpanContext }
 // session came in the request's W3C baggage: a caller with sessiontrace sent
 // it, and its trace is the user's turn.
 func (c *config) newRootParent(r *http.Request, server trace.Span, session string) trace.SpanContext {
-	if c.noTurn || c.incomingTrace || session != "" && c.sessionInBaggage(r, session) {
+	if c.noTurn || c.incomingTrace {
 		return trace.SpanContext{}
 	}
-	if server.IsRecording() {
-		if p, ok := server.(parented); ok {
-			return p.Parent()
-		}
+	var parent trace.SpanContext
+	switch p, ok := server.(parented); {
+	case server.IsRecording() && ok:
+		parent = p.Parent()
+	case !server.IsRecording() && server.SpanContext().IsValid():
+		// A server span that records nothing but exists was sampled out,
+		// most likely with its parent: the turn still needs a root of its
+		// own.
+		parent = trace.SpanContextFromContext(otel.GetTextMapPropagator().Extract(context.Background(), propagation.HeaderCarrier(r.Header)))
+	}
+	// Baggage is read only for a request with a parent: most have none.
+	if !parent.IsValid() || session != "" && c.sessionInBaggage(r, session) {
 		return trace.SpanContext{}
 	}
-	// A server span that records nothing but exists was sampled out, most
-	// likely with its parent: the turn still needs a root of its own.
-	if !server.SpanContext().IsValid() {
-		return trace.SpanContext{}
-	}
-	return trace.SpanContextFromContext(otel.GetTextMapPropagator().Extract(context.Background(), propagation.HeaderCarrier(r.Header)))
+	return parent
 }
 
 // sessionInBaggage reports whether the request's W3C baggage (its context,
