@@ -73,20 +73,29 @@ func withResponseIDs(ctx context.Context, req *openai.CreateResponseRequest) con
 }
 
 // responseCall describes the request side of a Responses call, streamed or
-// not, from the body the recorder saw or, when it saw none (a client given
-// to Wrap, a call go-openai refused before sending), from encoding/json of
-// req as go-openai sends it. Unlike the chat call it always needs the body:
-// the messages are read from it.
+// not. input.value is the body the recorder saw or, when it saw none (a
+// client given to Wrap, a call go-openai refused before sending),
+// encoding/json of req as go-openai sends it. The messages and tools come
+// from go-openai's types when the input has a shape typedInput knows, and
+// everything else from the body openaiwire reads: then the body without its
+// input, instructions and tools, a few hundred bytes, instead of the whole.
 func (c *Client) responseCall(ctx context.Context, req *openai.CreateResponseRequest, x *exchange, stream bool) oiattr.Call {
 	call := c.newCall(semconv.SpanKindLLM)
+	sent := *req
+	sent.Stream = sent.Stream || stream // go-openai sets it for a stream
 	if x != nil && x.sent {
 		call.Input = x.request
 	} else {
-		sent := *req
-		sent.Stream = sent.Stream || stream // go-openai sets it for a stream
 		call.Input = encodeJSON(sent)
 	}
-	openaiwire.ResponsesRequest(&call, []byte(call.Input))
+	if msgs, ok := typedInput(req); ok {
+		rest := sent
+		rest.Input, rest.Instructions, rest.Tools = nil, "", nil
+		openaiwire.ResponsesRequest(&call, []byte(encodeJSON(rest)))
+		call.InputMessages, call.Tools = msgs, toolSchemas(req.Tools)
+	} else {
+		openaiwire.ResponsesRequest(&call, []byte(call.Input))
+	}
 	call.Session = sessiontrace.SessionID(ctx)
 	return call
 }
