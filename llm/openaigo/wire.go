@@ -172,8 +172,8 @@ type message struct {
 	FunctionCall *functionCall `json:"function_call"`
 }
 
-// completion is a chat or legacy completion response, one chunk of either
-// stream, and, encoded, the answer a stream assembles (output.value).
+// completion is a chat or legacy completion response, and, encoded, the
+// answer a stream assembles (output.value).
 type completion struct {
 	ID      string   `json:"id,omitempty"`
 	Object  string   `json:"object,omitempty"`
@@ -181,17 +181,41 @@ type completion struct {
 	Model   string   `json:"model,omitempty"`
 	Choices []choice `json:"choices"`
 	Usage   *usage   `json:"usage,omitempty"`
-	// Error is the error a server sends in the middle of a stream: openai-go
-	// ends the stream at any event whose data has an "error" member.
-	Error json.RawMessage `json:"error,omitempty"`
 }
 
 type choice struct {
 	Index        int    `json:"index"`
 	Message      answer `json:"message,omitzero"` // chat
-	Delta        answer `json:"delta,omitzero"`   // chat stream chunk
 	Text         string `json:"text,omitempty"`   // legacy completion
 	FinishReason string `json:"finish_reason,omitempty"`
+}
+
+// chunk is one chunk of a chat or legacy completion stream, as far as a
+// stream's answer needs it: a chunk is decoded as it passes, so it is
+// decoded into no more than that. The id and the creation time, which
+// every chunk repeats, are read from the first (see chunkHead).
+type chunk struct {
+	Model   string        `json:"model"`
+	Choices []chunkChoice `json:"choices"`
+	Usage   *usage        `json:"usage"`
+	// Error is the error a server sends in the middle of a stream:
+	// openai-go ends the stream at any event whose data has an "error"
+	// member.
+	Error json.RawMessage `json:"error"`
+}
+
+// chunkHead is a chunk with its id and creation time.
+type chunkHead struct {
+	ID      string `json:"id"`
+	Created int64  `json:"created"`
+	chunk
+}
+
+type chunkChoice struct {
+	Index        int    `json:"index"`
+	Delta        answer `json:"delta"` // chat
+	Text         string `json:"text"`  // legacy completion
+	FinishReason string `json:"finish_reason"`
 }
 
 // answer is the message of a chat choice, or the delta of a chunk.
