@@ -69,9 +69,9 @@ type memberReader func(dec *json.Decoder) bool
 // each to add decoded into an E that add must not keep (the next element
 // is decoded into it), so that the decoder never holds more than one
 // element: it would otherwise grow its buffer to the whole array, a few
-// times over. An element of the wrong type is handed on as
-// decoded so far, as json.Unmarshal leaves it; a value that is not an
-// array is skipped.
+// times over. An element of the wrong type is handed on as decoded so
+// far, as json.Unmarshal leaves it; a value that is not an array is
+// skipped.
 func eachElement[E any](dec *json.Decoder, add func(*E)) bool {
 	t, err := dec.Token()
 	if err != nil {
