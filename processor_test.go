@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -170,4 +171,28 @@ func TestProcessorCaptureKeepsTheRules(t *testing.T) {
 	llmSpan(ctx, tp, "hand-made", codes.Ok, append(messages("llm.input_messages", "user", "rewritten prompt"), messages("llm.output_messages", "assistant", "secret answer")...)...)
 	turnSpan.End()
 	spantest.Want(t, spantest.Named(t, rec, "turn"), map[string]any{"input.value": "typed by the user", "output.value": "__REDACTED__"})
+}
+
+// LLM spans of many turns, started and ended by many goroutines at once
+// (spans outside any turn among them), each fill their own turn; run with
+// -race.
+func TestProcessorFillsConcurrentTurns(t *testing.T) {
+	tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := strconv.Itoa(i)
+			llmSpan(context.Background(), tp, "hand-made", codes.Ok, messages("llm.output_messages", "assistant", "outside "+n)...)
+			ctx, turnSpan := sessiontrace.StartTurn(context.Background(), "turn "+n, sessiontrace.WithTracerProvider(tp))
+			llmSpan(ctx, tp, "hand-made", codes.Ok, append(messages("llm.input_messages", "user", "question "+n), messages("llm.output_messages", "assistant", "answer "+n)...)...)
+			turnSpan.End()
+		}()
+	}
+	wg.Wait()
+	for i := range 16 {
+		n := strconv.Itoa(i)
+		spantest.Want(t, spantest.Named(t, rec, "turn "+n), map[string]any{"input.value": "question " + n, "output.value": "answer " + n})
+	}
 }

@@ -211,3 +211,54 @@ func TestTurnOnNonRecordingSpan(t *testing.T) {
 	sessiontrace.SetInput(ctx, "x")
 	capture(ctx, "a", "b")
 }
+
+// Whichever order the IDs and the turn are set in, each setter keeps what
+// the others set, and an inner turn replaces the outer one only for the
+// contexts derived from it.
+func TestTurnAndIDsKeepEachOther(t *testing.T) {
+	cases := []struct {
+		name string
+		set  func(ctx context.Context, turn trace.Span) context.Context
+	}{
+		{"IDs then turn", func(ctx context.Context, turn trace.Span) context.Context {
+			ctx = sessiontrace.WithUser(sessiontrace.WithSession(ctx, "s-1"), "u-1")
+			return sessiontrace.BindTurn(ctx, turn)
+		}},
+		{"turn then IDs", func(ctx context.Context, turn trace.Span) context.Context {
+			ctx = sessiontrace.BindTurn(ctx, turn)
+			return sessiontrace.WithUser(sessiontrace.WithSession(ctx, "s-1"), "u-1")
+		}},
+		{"turn between IDs", func(ctx context.Context, turn trace.Span) context.Context {
+			ctx = sessiontrace.BindTurn(sessiontrace.WithSession(ctx, "s-1"), turn)
+			return sessiontrace.WithAttributes(ctx, sessiontrace.Attributes{UserID: "u-1", Tags: []string{"t"}})
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tp, rec := spantest.NewProvider(t, sessiontrace.NewSpanProcessor())
+			tr := tp.Tracer("t")
+			_, outer := tr.Start(context.Background(), "outer")
+			ctx := c.set(context.Background(), outer)
+			_, inner := tr.Start(ctx, "inner")
+			innerCtx := sessiontrace.WithMetadata(sessiontrace.BindTurn(ctx, inner), map[string]any{"k": "v"})
+
+			sessiontrace.SetInput(ctx, "outer question")
+			sessiontrace.SetOutput(innerCtx, "inner answer")
+			_, child := tr.Start(innerCtx, "child")
+			child.End()
+			inner.End()
+			outer.End()
+
+			if got := sessiontrace.SessionID(innerCtx) + " " + sessiontrace.UserID(innerCtx); got != "s-1 u-1" {
+				t.Errorf("inner IDs = %q", got)
+			}
+			spantest.Want(t, spantest.Named(t, rec, "outer"), map[string]any{"input.value": "outer question", "output.value": nil})
+			spantest.Want(t, spantest.Named(t, rec, "inner"), map[string]any{
+				"session.id": "s-1", "user.id": "u-1", "input.value": nil, "output.value": "inner answer",
+			})
+			spantest.Want(t, spantest.Named(t, rec, "child"), map[string]any{
+				"session.id": "s-1", "user.id": "u-1", "metadata": `{"k":"v"}`,
+			})
+		})
+	}
+}

@@ -234,3 +234,42 @@ func TestChainedServicesStayOneTrace(t *testing.T) {
 		spantest.Want(t, s, map[string]any{semconv.SessionID: "s1", semconv.UserID: "u1"})
 	}
 }
+
+// Apply and Finish, as the Gin and Echo adapters call them: Finish ends the
+// new root Apply started, after the handler's spans; a second Finish, and a
+// Finish for a request that needed no new root, end nothing more.
+func TestFinishEndsTheRootApplyStarted(t *testing.T) {
+	tests := []struct {
+		name      string
+		header    map[string]string
+		wantSpans int
+	}{
+		{"traceparent: a new root", map[string]string{"X-Session-ID": "s1", "Traceparent": sampledParent}, 3},
+		{"no parent: the server span is the turn", map[string]string{"X-Session-ID": "s1"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, tp := tracing(t)
+			e := middleware.NewExtractor()
+			handler := chatTurn(tp)
+			h := otelhttp.NewHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r = e.Apply(w, r)
+				defer e.Finish(r)
+				defer e.Finish(r)
+				handler.ServeHTTP(w, r)
+			}), "chat", otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(propagation.TraceContext{}))
+			h.ServeHTTP(httptest.NewRecorder(), newRequest(tt.header))
+
+			if got := rec.Ended(); len(got) != tt.wantSpans {
+				t.Fatalf("ended spans %v, want %d", spantest.Names(got), tt.wantSpans)
+			}
+			turn := turnOf(t, rec)
+			if turn.Parent().IsValid() {
+				t.Errorf("the turn has parent %v, want none", turn.Parent())
+			}
+			if llm := spantest.Named(t, rec, "llm"); turn.EndTime().Before(llm.EndTime()) {
+				t.Errorf("the turn ended before the handler's span")
+			}
+		})
+	}
+}
