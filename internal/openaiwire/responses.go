@@ -2,6 +2,7 @@ package openaiwire
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 
@@ -290,17 +291,21 @@ type Failure struct {
 
 // failure is what a response whose status is "failed" reports, or nil.
 func (h *head) failure() *Failure {
-	if h.Status != "failed" {
+	var code, message string
+	if h.Error != nil {
+		code, message = h.Error.Code, h.Error.Message
+	}
+	return StatusFailure(h.Status, code, message)
+}
+
+// StatusFailure is the failure a response with the given status and error
+// code and message reports: nil unless the status is "failed"; a failure
+// without a message gets "response failed".
+func StatusFailure(status, code, message string) *Failure {
+	if status != "failed" {
 		return nil
 	}
-	f := Failure{Message: "response failed"}
-	if h.Error != nil {
-		f.Code = h.Error.Code
-		if h.Error.Message != "" {
-			f.Message = h.Error.Message
-		}
-	}
-	return &f
+	return &Failure{Code: code, Message: cmp.Or(message, "response failed")}
 }
 
 // usage is a response's token accounting.
@@ -351,15 +356,35 @@ func (r *response) describe(call *oiattr.Call) *Failure {
 
 // outputMessages converts the output items of a response.
 func outputMessages(items []item) []oiattr.Message {
+	out := make([]OutputItem, len(items))
+	for i := range items {
+		out[i] = items[i].outputItem()
+	}
+	return OutputMessages(out)
+}
+
+// OutputItem is what the answer takes of one output item of a response.
+type OutputItem struct {
+	Type          string          // "message" and "function_call" count; other items are skipped
+	Role          string          // of a message; "" is "assistant"
+	Text, Refusal string          // of a message: its output_text parts, and its refusal parts, joined
+	Call          oiattr.ToolCall // of a function_call: call_id, name, arguments
+}
+
+// OutputMessages converts the output items of a response into the answer:
+// each message item one message whose content is its text (its refusal
+// when it has no text), and every function_call item a tool call of one
+// assistant message: the first assistant message, or a new one after the
+// others when there is none.
+func OutputMessages(items []OutputItem) []oiattr.Message {
 	var msgs []oiattr.Message
 	var calls []oiattr.ToolCall
 	for i := range items {
-		it := &items[i]
-		switch it.Type {
+		switch it := &items[i]; it.Type {
 		case "message":
-			msgs = append(msgs, it.answer())
+			msgs = append(msgs, oiattr.Message{Role: cmp.Or(it.Role, "assistant"), Content: cmp.Or(it.Text, it.Refusal)})
 		case "function_call":
-			calls = append(calls, it.toolCall())
+			calls = append(calls, it.Call)
 		}
 	}
 	if len(calls) == 0 {
@@ -374,11 +399,11 @@ func outputMessages(items []item) []oiattr.Message {
 	return append(msgs, oiattr.Message{Role: "assistant", ToolCalls: calls})
 }
 
-// answer converts an output message item.
-func (it *item) answer() oiattr.Message {
-	m := oiattr.Message{Role: it.Role}
-	if m.Role == "" {
-		m.Role = "assistant"
+// outputItem is what the answer takes of an output item.
+func (it *item) outputItem() OutputItem {
+	o := OutputItem{Type: it.Type, Role: it.Role, Call: it.toolCall()}
+	if it.Type != "message" {
+		return o
 	}
 	var text, refusal []byte
 	for _, p := range it.parts() {
@@ -389,11 +414,8 @@ func (it *item) answer() oiattr.Message {
 			refusal = append(refusal, p.Refusal...)
 		}
 	}
-	if len(text) == 0 {
-		text = refusal
-	}
-	m.Content = string(text)
-	return m
+	o.Text, o.Refusal = string(text), string(refusal)
+	return o
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }

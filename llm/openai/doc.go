@@ -48,9 +48,13 @@
 // function_call item as a tool call of one assistant message, its id the
 // call_id); the tools, the invocation parameters (the request without
 // input, instructions and tools) and the token counts, with cached and
-// reasoning tokens, are recorded as for chat. The messages are read from the
-// request and response JSON, the same code that openai-go's middleware
-// uses. A response whose status is "failed" ends the span with ERROR.
+// reasoning tokens, are recorded as for chat. An input written with
+// go-openai's types (a string, ResponseInputMessage, ResponseInputText,
+// ResponseInputImage, ResponseFunctionCallOutput) is converted as it is,
+// like chat messages; any other shape (maps, raw JSON, an ExtraBody) and
+// the response are read from the JSON, with the code openai-go's middleware
+// uses, which gives the same attributes. A response whose status is
+// "failed" ends the span with ERROR.
 //
 // Streams are wrapped in [ChatCompletionStream], [CompletionStream] and
 // [ResponseStream], which return the same chunks, events and errors as

@@ -100,16 +100,17 @@ func (c *Client) responseCall(ctx context.Context, req *openai.CreateResponseReq
 	return call
 }
 
-// responseAnswer adds the answer of a plain Responses call to call, from
-// the body the recorder saw or encoding/json of resp, and returns the
-// failure a response with status "failed" reports, as an error.
+// responseAnswer adds the answer of a plain Responses call to call: the
+// body the recorder saw or encoding/json of resp as output.value, the rest
+// from resp as go-openai decoded it. It returns the failure a response with
+// status "failed" reports, as an error.
 func (c *Client) responseAnswer(call *oiattr.Call, x *exchange, resp *openai.CreateResponseResponse) error {
 	if x != nil && x.received {
 		call.Output = x.response
 	} else {
 		call.Output = encodeJSON(resp)
 	}
-	return failureError(openaiwire.ResponsesResponse(call, []byte(call.Output)))
+	return failureError(typedAnswer(call, resp))
 }
 
 // failureError is the error a span records for a Responses call that

@@ -2,12 +2,14 @@ package openai
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
 	"testing"
 
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/oiattr"
 	"github.com/sessiontrace/sessiontrace/internal/openaiwire"
 	"github.com/sessiontrace/sessiontrace/internal/spantest"
 )
@@ -77,6 +79,49 @@ func TestTypedInputReadsAsTheBody(t *testing.T) {
 				t.Errorf("attributes from go-openai's types\n %v\nfrom the body\n %v", g, w)
 			}
 			if len(w) < 4 {
+				t.Errorf("only %d attributes: %v", len(w), w)
+			}
+		})
+	}
+}
+
+// TestTypedAnswerReadsAsTheBody is TestTypedInputReadsAsTheBody for the
+// answer: what typedAnswer makes of the response go-openai decodes from a
+// body must be what openaiwire makes of the body.
+func TestTypedAnswerReadsAsTheBody(t *testing.T) {
+	for _, tc := range []struct{ name, body string }{
+		{"text", `{"id":"resp_1","object":"response","model":"gpt-4.1","status":"completed","output":[
+			{"type":"message","id":"msg_1","role":"assistant","content":[{"type":"output_text","text":"Hello ","annotations":[]},{"type":"output_text","text":"there"}]}],
+			"usage":{"input_tokens":12,"output_tokens":3,"total_tokens":15,"input_tokens_details":{"cached_tokens":4,"cache_write_tokens":2},"output_tokens_details":{"reasoning_tokens":1}}}`},
+		{"refusal", `{"id":"r","model":"m","output":[{"type":"message","role":"assistant","content":[{"type":"refusal","refusal":"I can't."}]}]}`},
+		{"calls only", `{"id":"r","model":"m","output":[{"type":"reasoning","id":"rs_1","summary":[]},
+			{"type":"function_call","call_id":"call_1","name":"weather","arguments":"{\"city\":\"Lisbon\"}"},
+			{"type":"function_call","call_id":"call_2","name":"time","arguments":"{}"}],"usage":{"input_tokens":1,"output_tokens":2,"total_tokens":3}}`},
+		{"message and calls", `{"id":"r","model":"m","output":[{"type":"message","content":[{"type":"output_text","text":"Checking."}]},
+			{"type":"function_call","call_id":"c","name":"f","arguments":"{}"},{"type":"web_search_call","id":"ws"}]}`},
+		{"odd shapes", `{"id":"r","model":"m","output":[7,"x",null,{"type":"message","role":"user","content":"not parts"},
+			{"type":"message","content":[{"type":"output_text","text":5},{"type":"input_text","text":"in"},"y"]}],"usage":null}`},
+		{"failed", `{"id":"r","model":"m","status":"failed","error":{"code":"server_error","message":"The model crashed."},"output":[]}`},
+		{"failed without error", `{"id":"r","model":"m","status":"failed","output":null}`},
+		{"no output", `{"id":"r","model":"m","status":"incomplete"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var resp openai.CreateResponseResponse
+			if err := json.Unmarshal([]byte(tc.body), &resp); err != nil {
+				t.Fatal(err)
+			}
+			var got, want oiattr.Call
+			got.Kind, want.Kind = "LLM", "LLM"
+			gotFailure, wantFailure := typedAnswer(&got, &resp), openaiwire.ResponsesResponse(&want, []byte(tc.body))
+			if !reflect.DeepEqual(gotFailure, wantFailure) {
+				t.Errorf("failure from go-openai's types %+v, from the body %+v", gotFailure, wantFailure)
+			}
+			tcfg := sessiontrace.DefaultTraceConfig()
+			g, w := spantest.Values(got.Attributes(tcfg)), spantest.Values(want.Attributes(tcfg))
+			if !reflect.DeepEqual(g, w) {
+				t.Errorf("attributes from go-openai's types\n %v\nfrom the body\n %v", g, w)
+			}
+			if len(w) == 0 {
 				t.Errorf("only %d attributes: %v", len(w), w)
 			}
 		})

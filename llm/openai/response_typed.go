@@ -4,19 +4,23 @@ import (
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+	"github.com/sessiontrace/sessiontrace/internal/openaiwire"
 )
 
-// The input of a Responses request is an any in go-openai: a string, or a
-// list of whatever the caller put there. Reading the messages back out of
-// the encoded body (openaiwire.ResponsesRequest) costs a full JSON decode
-// of what is often a long conversation, so the shapes go-openai's own types
-// give, which are what its users write, are converted as they are, the way
-// chat messages are: a string, and lists of ResponseInputMessage (content a
-// string, or ResponseInputText and ResponseInputImage parts) and
-// ResponseFunctionCallOutput (a string output). The result is the same as
-// openaiwire's reading of the body (a test holds the two side by side).
-// Any other shape — maps, raw JSON, output items given back as input, a
-// request whose ExtraBody may replace the input — is read from the body.
+// Both sides of a Responses call are read from go-openai's types where it
+// has them, as chat calls are, rather than from the JSON bodies, which would
+// cost a full encoding/json decode of what is often a long conversation.
+// The result is the same as openaiwire's reading of the bodies (tests hold
+// the two side by side); input.value and output.value stay the bodies.
+//
+// The input is an any in go-openai. The shapes its own types give, which
+// are what its users write, are converted as they are: a string, and lists
+// of ResponseInputMessage (content a string, or ResponseInputText and
+// ResponseInputImage parts) and ResponseFunctionCallOutput (a string
+// output). Any other shape (maps, raw JSON, output items given back as
+// input, a request whose ExtraBody may replace the input) is read from the
+// body. The answer's output items are left by go-openai as decoded JSON,
+// maps, and read from those.
 
 // typedInput returns the input messages of req, instructions first, and
 // reports whether it could read them from go-openai's types; false means
@@ -136,4 +140,51 @@ func typedOutput(it *openai.ResponseFunctionCallOutput) (oiattr.Message, bool) {
 		return oiattr.Message{}, false // encoded as openaiwire encodes it
 	}
 	return m, true
+}
+
+// typedAnswer describes in call the answer of a plain Responses call from
+// the response go-openai decoded, as openaiwire.ResponsesResponse would
+// from its body, and returns the failure a response with status "failed"
+// reports. go-openai leaves the output items as decoded JSON (maps).
+func typedAnswer(call *oiattr.Call, resp *openai.CreateResponseResponse) *openaiwire.Failure {
+	call.ResponseModel, call.ResponseID = resp.Model, resp.ID
+	items := make([]openaiwire.OutputItem, len(resp.Output))
+	for i, it := range resp.Output {
+		items[i] = outputItem(it)
+	}
+	call.OutputMessages = openaiwire.OutputMessages(items)
+	if u := resp.Usage; u != nil {
+		call.Usage = oiattr.Usage{Known: true, Prompt: u.InputTokens, Completion: u.OutputTokens, Total: u.TotalTokens}
+		if d := u.InputTokensDetails; d != nil {
+			call.Usage.CacheRead, call.Usage.CacheWrite = d.CachedTokens, d.CacheWriteTokens
+		}
+		if d := u.OutputTokensDetails; d != nil {
+			call.Usage.CompletionReasoning = d.ReasoningTokens
+		}
+	}
+	var code, message string
+	if e := resp.Error; e != nil {
+		code, message = e.Code, e.Message
+	}
+	return openaiwire.StatusFailure(string(resp.Status), code, message)
+}
+
+// outputItem reads one output item as go-openai decoded it: a JSON object
+// as a map; anything else is no item.
+func outputItem(v any) openaiwire.OutputItem {
+	m, _ := v.(map[string]any)
+	str := func(m map[string]any, key string) string { s, _ := m[key].(string); return s }
+	it := openaiwire.OutputItem{Type: str(m, "type"), Role: str(m, "role"),
+		Call: oiattr.ToolCall{ID: str(m, "call_id"), Name: str(m, "name"), Arguments: str(m, "arguments")}}
+	parts, _ := m["content"].([]any)
+	for _, p := range parts {
+		p, _ := p.(map[string]any)
+		switch str(p, "type") {
+		case "output_text":
+			it.Text += str(p, "text")
+		case "refusal":
+			it.Refusal += str(p, "refusal")
+		}
+	}
+	return it
 }
