@@ -89,9 +89,13 @@ func (c *Client) responseCall(ctx context.Context, req *openai.CreateResponseReq
 		call.Input = encodeJSON(sent)
 	}
 	if msgs, ok := typedInput(req); ok {
-		rest := sent
+		// The rest of the request is encoded without go-openai's MarshalJSON,
+		// which merges ExtraBody (typedInput refuses a request that has one)
+		// and costs encoding/json a second pass over its result.
+		type plain openai.CreateResponseRequest
+		rest := plain(sent)
 		rest.Input, rest.Instructions, rest.Tools = nil, "", nil
-		openaiwire.ResponsesRequest(&call, []byte(encodeJSON(rest)))
+		openaiwire.ResponsesRequest(&call, []byte(encodeJSON(&rest)))
 		call.InputMessages, call.Tools = msgs, toolSchemas(req.Tools)
 	} else {
 		openaiwire.ResponsesRequest(&call, []byte(call.Input))

@@ -1,6 +1,8 @@
 package openai
 
 import (
+	"slices"
+
 	"github.com/sashabaranov/go-openai"
 
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
@@ -30,6 +32,9 @@ func typedInput(req *openai.CreateResponseRequest) ([]oiattr.Message, bool) {
 		return nil, false
 	}
 	var msgs []oiattr.Message
+	if in, ok := req.Input.([]any); ok {
+		msgs = make([]oiattr.Message, 0, 1+len(in))
+	}
 	if req.Instructions != "" {
 		msgs = append(msgs, oiattr.Message{Role: "system", Content: req.Instructions})
 	}
@@ -48,6 +53,7 @@ func typedInput(req *openai.CreateResponseRequest) ([]oiattr.Message, bool) {
 			msgs = append(msgs, m)
 		}
 	case []openai.ResponseInputMessage:
+		msgs = slices.Grow(msgs, len(in))
 		for i := range in {
 			m, ok := typedMessage(&in[i])
 			if !ok {
