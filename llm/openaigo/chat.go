@@ -1,8 +1,6 @@
 package openaigo
 
 import (
-	"encoding/json"
-
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
@@ -25,16 +23,15 @@ var chatEndpoint = endpoint{
 func chatRequest(call *oiattr.Call, body []byte) request {
 	call.Operation = oiattr.OperationChat
 	call.InputBody, call.OutputBody = oiattr.BodyMessages, oiattr.BodyMessages
-	f := requestFields(body, func(key string) memberReader {
-		if key != "messages" {
-			return nil
+	var msgs []message
+	f := requestFields(body, func(key string) any {
+		if key == "messages" {
+			return &msgs
 		}
-		return func(dec *json.Decoder) bool {
-			call.InputMessages = nil // a member named twice: the last one counts
-			return eachElement(dec, func(m *message) { call.InputMessages = append(call.InputMessages, toMessage(m)) })
-		}
+		return nil
 	})
 	f.decode("model", &call.RequestModel)
+	call.InputMessages = toMessages(msgs)
 	call.Tools = f.list("tools")
 	f.decode("temperature", &call.Temperature)
 	var maxTokens, maxCompletionTokens int

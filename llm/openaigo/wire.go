@@ -26,13 +26,13 @@ import (
 type fields map[string]json.RawMessage
 
 // requestFields splits the JSON object body into its members, except that
-// the members readers has a reader for (those that make most of a body:
-// the messages) are read by it from the decoder, in the same pass. One
+// the members typed names (those that make most of a body: the messages)
+// are decoded into the values it returns for them, in the same pass. One
 // json.Decoder pass reads the body twice; json.Unmarshal into a map of
 // raw members and then into each value would read the big members four
 // times. It returns nil for a body that is not a JSON object, and what it
 // has for one it cannot read to the end.
-func requestFields(body []byte, readers func(key string) memberReader) fields {
+func requestFields(body []byte, typed func(key string) any) fields {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil
@@ -44,74 +44,27 @@ func requestFields(body []byte, readers func(key string) memberReader) fields {
 		if err != nil || !ok {
 			break
 		}
-		if readers != nil {
-			if read := readers(key); read != nil {
-				if !read(dec) {
-					break
-				}
-				continue
+		var v any
+		if typed != nil {
+			v = typed(key)
+		}
+		if v == nil {
+			var raw json.RawMessage
+			if dec.Decode(&raw) != nil {
+				break
+			}
+			f[key] = raw
+			continue
+		}
+		// A value of the wrong type is skipped, and reported; anything
+		// else ends the reading.
+		if err := dec.Decode(v); err != nil {
+			if _, wrongType := errors.AsType[*json.UnmarshalTypeError](err); !wrongType {
+				break
 			}
 		}
-		var raw json.RawMessage
-		if dec.Decode(&raw) != nil {
-			break
-		}
-		f[key] = raw
 	}
 	return f
-}
-
-// memberReader reads the value of one member from dec. It reports false
-// when dec can not go on: the body is cut short or is not JSON.
-type memberReader func(dec *json.Decoder) bool
-
-// eachElement reads an array from dec one element at a time, and hands
-// each to add decoded into an E that add must not keep (the next element
-// is decoded into it), so that the decoder never holds more than one
-// element: it would otherwise grow its buffer to the whole array, a few
-// times over. An element of the wrong type is handed on as decoded so
-// far, as json.Unmarshal leaves it; a value that is not an array is
-// skipped.
-func eachElement[E any](dec *json.Decoder, add func(*E)) bool {
-	t, err := dec.Token()
-	if err != nil {
-		return false
-	}
-	if t != json.Delim('[') {
-		return skipRest(dec, t)
-	}
-	var e E // one for all, so that only one escapes to the heap
-	for dec.More() {
-		e = *new(E)
-		if err := dec.Decode(&e); err != nil {
-			if _, wrongType := errors.AsType[*json.UnmarshalTypeError](err); !wrongType {
-				return false
-			}
-		}
-		add(&e)
-	}
-	_, err = dec.Token() // the closing bracket
-	return err == nil
-}
-
-// skipRest skips the rest of the value whose first token t was: all of an
-// object, nothing more of a scalar.
-func skipRest(dec *json.Decoder, t json.Token) bool {
-	for depth := 0; ; {
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return true
-		}
-		var err error
-		if t, err = dec.Token(); err != nil {
-			return false
-		}
-	}
 }
 
 // decode decodes the member key into v, leaving v as it is when there is
@@ -269,21 +222,25 @@ func decodeBody(data []byte, v any) error {
 	return nil
 }
 
-// toMessage converts a message of a request's conversation into the
-// neutral model.
-func toMessage(m *message) oiattr.Message {
-	o := oiattr.Message{Role: m.Role, Name: m.Name, ToolCallID: m.ToolCallID}
-	switch c := m.Content.(type) {
-	case string:
-		o.Content = c
-	case []any:
-		o.Parts = toParts(c)
+// toMessages converts a request's conversation into the neutral model.
+func toMessages(in []message) []oiattr.Message {
+	out := make([]oiattr.Message, len(in))
+	for i := range in {
+		m := &in[i]
+		o := &out[i]
+		o.Role, o.Name, o.ToolCallID = m.Role, m.Name, m.ToolCallID
+		switch c := m.Content.(type) {
+		case string:
+			o.Content = c
+		case []any:
+			o.Parts = toParts(c)
+		}
+		if o.Content == "" && len(o.Parts) == 0 {
+			o.Content = m.Refusal
+		}
+		o.ToolCalls = toToolCalls(m.ToolCalls, m.FunctionCall)
 	}
-	if o.Content == "" && len(o.Parts) == 0 {
-		o.Content = m.Refusal
-	}
-	o.ToolCalls = toToolCalls(m.ToolCalls, m.FunctionCall)
-	return o
+	return out
 }
 
 // toParts keeps the text and image parts of a multi-part content, the two
