@@ -40,20 +40,15 @@ type streamedCall struct {
 // add folds one chunk. A chunk whose data is not JSON, or that carries an
 // "error" member, fails the stream as it fails openai-go's.
 func (s *chunks) add(_ string, data []byte) (bool, error) {
-	var h chunkHead
-	into := any(&h.chunk)
-	if s.id == "" {
-		into = &h // the id too, until a chunk brings one
-	}
-	if err := decodeBody(data, into); err != nil {
+	var c chunk
+	if err := decodeBody(data, &c); err != nil {
 		return false, err
 	}
-	c := &h.chunk
 	if len(c.Error) > 0 {
 		return false, streamError(c.Error)
 	}
 	if s.id == "" {
-		s.id, s.created = h.ID, h.Created
+		s.id, s.created = c.ID, c.Created
 	}
 	if c.Model != "" {
 		s.model = c.Model

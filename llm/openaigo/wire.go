@@ -145,9 +145,10 @@ type choice struct {
 
 // chunk is one chunk of a chat or legacy completion stream, as far as a
 // stream's answer needs it: a chunk is decoded as it passes, so it is
-// decoded into no more than that. The id and the creation time, which
-// every chunk repeats, are read from the first (see chunkHead).
+// decoded into no more than that.
 type chunk struct {
+	ID      string        `json:"id"`
+	Created int64         `json:"created"`
 	Model   string        `json:"model"`
 	Choices []chunkChoice `json:"choices"`
 	Usage   *usage        `json:"usage"`
@@ -155,13 +156,6 @@ type chunk struct {
 	// openai-go ends the stream at any event whose data has an "error"
 	// member.
 	Error json.RawMessage `json:"error"`
-}
-
-// chunkHead is a chunk with its id and creation time.
-type chunkHead struct {
-	ID      string `json:"id"`
-	Created int64  `json:"created"`
-	chunk
 }
 
 type chunkChoice struct {
