@@ -11,8 +11,11 @@
 // those.
 //
 // What it covers: the Responses API, plain (ResponsesRequest,
-// ResponsesResponse) and streamed (ResponsesStream); and the session and
-// user IDs a request body names (ID, ConversationID). Nothing here fails or
+// ResponsesResponse, and OutputMessages and StatusFailure for an answer a
+// client library has decoded already) and streamed (ResponsesStream); the
+// folding of chat and legacy completion stream chunks (Chunks), which the
+// wrappers feed from their own chunk types; and the session and user IDs a
+// request body names (ID, ConversationID). Nothing here fails or
 // panics: what a body does not say, or says in a shape this package does
 // not know, is left out of the Call.
 package openaiwire

@@ -79,27 +79,9 @@ type chatStreamAnswer struct {
 	x         *exchange
 	recording bool // false: only the turn needs the answer
 
-	id, model, fingerprint string
-	created                int64
-	choices                []streamChoice
-	usage                  *openai.Usage
-}
-
-type streamChoice struct {
-	index                    int
-	role                     string
-	content, refusal, reason []byte
-	calls                    []streamCall
-	fnName, fnArgs           []byte // the legacy function_call
-	hasFunction              bool
-	finish                   openai.FinishReason
-}
-
-type streamCall struct {
-	index    int
-	id, name string
-	typ      openai.ToolType
-	args     []byte
+	chunks      openaiwire.Chunks
+	fingerprint string
+	usage       *openai.Usage
 }
 
 func (a *chatStreamAnswer) call(answered bool) *oiattr.Call {
@@ -121,12 +103,7 @@ func (a *chatStreamAnswer) call(answered bool) *oiattr.Call {
 }
 
 func (a *chatStreamAnswer) add(r openai.ChatCompletionStreamResponse) bool {
-	if a.id == "" {
-		a.id, a.created = r.ID, r.Created
-	}
-	if r.Model != "" {
-		a.model = r.Model
-	}
+	a.chunks.Head(r.ID, r.Created, r.Model)
 	if r.SystemFingerprint != "" {
 		a.fingerprint = r.SystemFingerprint
 	}
@@ -136,92 +113,66 @@ func (a *chatStreamAnswer) add(r openai.ChatCompletionStreamResponse) bool {
 	content := false
 	for i := range r.Choices {
 		ch := &r.Choices[i]
-		c := at(&a.choices, ch.Index, func(c *streamChoice) *int { return &c.index })
+		c := a.chunks.Choice(ch.Index)
 		d := &ch.Delta
-		if d.Role != "" {
-			c.role = d.Role
-		}
-		if d.Content != "" || d.Refusal != "" || d.ReasoningContent != "" || len(d.ToolCalls) > 0 || d.FunctionCall != nil {
+		if c.Delta(d.Role, d.Content, d.Refusal, d.ReasoningContent) || len(d.ToolCalls) > 0 || d.FunctionCall != nil {
 			content = true
 		}
-		c.content = append(c.content, d.Content...)
-		c.refusal = append(c.refusal, d.Refusal...)
-		c.reason = append(c.reason, d.ReasoningContent...)
 		for k := range d.ToolCalls {
 			tc := &d.ToolCalls[k]
-			idx := k
-			if tc.Index != nil {
-				idx = *tc.Index
-			}
-			call := at(&c.calls, idx, func(c *streamCall) *int { return &c.index })
-			if tc.ID != "" {
-				call.id = tc.ID
-			}
-			if tc.Type != "" {
-				call.typ = tc.Type
-			}
-			if tc.Function.Name != "" {
-				call.name = tc.Function.Name
-			}
-			call.args = append(call.args, tc.Function.Arguments...)
+			c.ToolCall(k, tc.Index, tc.ID, string(tc.Type), tc.Function.Name, tc.Function.Arguments)
 		}
 		if f := d.FunctionCall; f != nil {
-			c.hasFunction = true
-			c.fnName = append(c.fnName, f.Name...)
-			c.fnArgs = append(c.fnArgs, f.Arguments...)
+			c.FunctionCall(f.Name, f.Arguments)
 		}
-		if ch.FinishReason != "" && ch.FinishReason != openai.FinishReasonNull {
-			c.finish = ch.FinishReason
-		}
+		c.SetFinish(string(ch.FinishReason))
 	}
 	return content
 }
 
-func (a *chatStreamAnswer) complete() bool {
-	return finished(a.choices, func(c *streamChoice) string { return string(c.finish) })
-}
+func (a *chatStreamAnswer) complete() bool { return a.chunks.Complete() }
 
 // response assembles what arrived into the shape of a response that was
 // not streamed.
 func (a *chatStreamAnswer) response() openai.ChatCompletionResponse {
 	r := openai.ChatCompletionResponse{
-		ID:                a.id,
+		ID:                a.chunks.ID,
 		Object:            "chat.completion",
-		Created:           a.created,
-		Model:             a.model,
+		Created:           a.chunks.Created,
+		Model:             a.chunks.Model,
 		SystemFingerprint: a.fingerprint,
-		Choices:           make([]openai.ChatCompletionChoice, len(a.choices)),
+		Choices:           make([]openai.ChatCompletionChoice, len(a.chunks.Choices)),
 	}
 	if a.usage != nil {
 		r.Usage = *a.usage
 	}
-	for i := range a.choices {
-		c := &a.choices[i]
+	for i := range a.chunks.Choices {
+		c := &a.chunks.Choices[i]
 		m := openai.ChatCompletionMessage{
-			Role:             c.role,
-			Content:          string(c.content),
-			Refusal:          string(c.refusal),
-			ReasoningContent: string(c.reason),
+			Role:             c.Role,
+			Content:          string(c.Content),
+			Refusal:          string(c.Refusal),
+			ReasoningContent: string(c.Reasoning),
 		}
 		if m.Role == "" {
 			m.Role = openai.ChatMessageRoleAssistant
 		}
-		for k := range c.calls {
-			call := &c.calls[k]
-			typ := call.typ
+		for k := range c.Calls {
+			call := &c.Calls[k]
+			typ := openai.ToolType(call.Type)
 			if typ == "" {
 				typ = openai.ToolTypeFunction
 			}
 			m.ToolCalls = append(m.ToolCalls, openai.ToolCall{
-				ID:       call.id,
+				ID:       call.ID,
 				Type:     typ,
-				Function: openai.FunctionCall{Name: call.name, Arguments: string(call.args)},
+				Function: openai.FunctionCall{Name: call.Name, Arguments: string(call.Args)},
 			})
 		}
-		if c.hasFunction {
-			m.FunctionCall = &openai.FunctionCall{Name: string(c.fnName), Arguments: string(c.fnArgs)}
+		if c.HasFunction {
+			m.FunctionCall = &openai.FunctionCall{Name: string(c.FunctionName), Arguments: string(c.FunctionArgs)}
 		}
-		r.Choices[i] = openai.ChatCompletionChoice{Index: c.index, Message: m, FinishReason: c.finish}
+		r.Choices[i] = openai.ChatCompletionChoice{Index: c.Index, Message: m, FinishReason: openai.FinishReason(c.Finish)}
 	}
 	return r
 }

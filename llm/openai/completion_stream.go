@@ -7,6 +7,7 @@ import (
 
 	"github.com/sessiontrace/sessiontrace"
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+	"github.com/sessiontrace/sessiontrace/internal/openaiwire"
 )
 
 // CreateCompletionStream is CreateChatCompletionStream for the legacy
@@ -59,16 +60,8 @@ type completionStreamAnswer struct {
 	req    openai.CompletionRequest
 	x      *exchange
 
-	id, model string
-	created   int64
-	choices   []completionChoice
-	usage     *openai.Usage
-}
-
-type completionChoice struct {
-	index  int
-	text   []byte
-	finish string
+	chunks openaiwire.Chunks
+	usage  *openai.Usage
 }
 
 func (a *completionStreamAnswer) call(answered bool) *oiattr.Call {
@@ -81,46 +74,36 @@ func (a *completionStreamAnswer) call(answered bool) *oiattr.Call {
 }
 
 func (a *completionStreamAnswer) add(r openai.CompletionResponse) bool {
-	if a.id == "" {
-		a.id, a.created = r.ID, r.Created
-	}
-	if r.Model != "" {
-		a.model = r.Model
-	}
+	a.chunks.Head(r.ID, r.Created, r.Model)
 	if r.Usage != nil {
 		a.usage = r.Usage
 	}
 	content := false
 	for i := range r.Choices {
 		ch := &r.Choices[i]
-		c := at(&a.choices, ch.Index, func(c *completionChoice) *int { return &c.index })
-		if ch.Text != "" {
+		c := a.chunks.Choice(ch.Index)
+		if c.Delta("", ch.Text, "", "") {
 			content = true
-			c.text = append(c.text, ch.Text...)
 		}
-		if ch.FinishReason != "" && ch.FinishReason != string(openai.FinishReasonNull) {
-			c.finish = ch.FinishReason
-		}
+		c.SetFinish(ch.FinishReason)
 	}
 	return content
 }
 
-func (a *completionStreamAnswer) complete() bool {
-	return finished(a.choices, func(c *completionChoice) string { return c.finish })
-}
+func (a *completionStreamAnswer) complete() bool { return a.chunks.Complete() }
 
 func (a *completionStreamAnswer) response() openai.CompletionResponse {
 	r := openai.CompletionResponse{
-		ID:      a.id,
+		ID:      a.chunks.ID,
 		Object:  "text_completion",
-		Created: a.created,
-		Model:   a.model,
-		Choices: make([]openai.CompletionChoice, len(a.choices)),
+		Created: a.chunks.Created,
+		Model:   a.chunks.Model,
+		Choices: make([]openai.CompletionChoice, len(a.chunks.Choices)),
 		Usage:   a.usage,
 	}
-	for i := range a.choices {
-		c := &a.choices[i]
-		r.Choices[i] = openai.CompletionChoice{Index: c.index, Text: string(c.text), FinishReason: c.finish}
+	for i := range a.chunks.Choices {
+		c := &a.chunks.Choices[i]
+		r.Choices[i] = openai.CompletionChoice{Index: c.Index, Text: string(c.Content), FinishReason: c.Finish}
 	}
 	return r
 }

@@ -145,29 +145,3 @@ func (s *stream[T, S]) end(err error, early bool) {
 		s.client.captureTurn(s.ctx, call.InputMessages, call.OutputMessages)
 	}
 }
-
-// at returns the element of list for the index a chunk names, appending a
-// new one for an index not seen yet: chunks name their choices, and the
-// fragments of tool calls, by index.
-func at[E any](list *[]E, index int, indexOf func(*E) *int) *E {
-	for k := range *list {
-		if *indexOf(&(*list)[k]) == index {
-			return &(*list)[k]
-		}
-	}
-	*list = append(*list, *new(E))
-	e := &(*list)[len(*list)-1]
-	*indexOf(e) = index
-	return e
-}
-
-// finished reports whether there are choices and every one has a finish
-// reason.
-func finished[E any](choices []E, reason func(*E) string) bool {
-	for k := range choices {
-		if reason(&choices[k]) == "" {
-			return false
-		}
-	}
-	return len(choices) > 0
-}

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/sessiontrace/sessiontrace/internal/oiattr"
+	"github.com/sessiontrace/sessiontrace/internal/openaiwire"
 )
 
 // chunks folds the chunks of a chat or legacy completion stream into the
@@ -14,27 +15,8 @@ import (
 type chunks struct {
 	legacy bool // legacy completions: choices carry text, not deltas
 
-	id, model string
-	created   int64
-	usage     *usage
-	choices   []streamedChoice
-}
-
-type streamedChoice struct {
-	index            int
-	role             string
-	content, refusal []byte // the text, for legacy completions
-	calls            []streamedCall
-	fnName, fnArgs   []byte // the legacy function_call
-	hasFunction      bool
-	finish           string
-}
-
-type streamedCall struct {
-	index   int
-	id, typ string
-	name    string
-	args    []byte
+	chunks openaiwire.Chunks
+	usage  *usage
 }
 
 // add folds one chunk. A chunk whose data is not JSON, or that carries an
@@ -47,69 +29,33 @@ func (s *chunks) add(_ string, data []byte) (bool, error) {
 	if len(c.Error) > 0 {
 		return false, streamError(c.Error)
 	}
-	if s.id == "" {
-		s.id, s.created = c.ID, c.Created
-	}
-	if c.Model != "" {
-		s.model = c.Model
-	}
+	s.chunks.Head(c.ID, c.Created, c.Model)
 	if c.Usage != nil {
 		s.usage = c.Usage
 	}
 	content := false
 	for i := range c.Choices {
 		ch := &c.Choices[i]
-		sc := s.choice(ch.Index)
+		sc := s.chunks.Choice(ch.Index)
 		d := &ch.Delta
-		if d.Role != "" {
-			sc.role = d.Role
-		}
-		if d.Content != "" || ch.Text != "" || d.Refusal != "" || len(d.ToolCalls) > 0 || d.FunctionCall != nil {
+		if sc.Delta(d.Role, d.Content+ch.Text, d.Refusal, "") || len(d.ToolCalls) > 0 || d.FunctionCall != nil {
 			content = true
 		}
-		sc.content = append(sc.content, d.Content...)
-		sc.content = append(sc.content, ch.Text...)
-		sc.refusal = append(sc.refusal, d.Refusal...)
 		for k := range d.ToolCalls {
 			tc := &d.ToolCalls[k]
-			idx := k
-			if tc.Index != nil {
-				idx = *tc.Index
-			}
-			call := sc.call(idx)
-			if tc.ID != "" {
-				call.id = tc.ID
-			}
-			if tc.Type != "" {
-				call.typ = tc.Type
-			}
-			if tc.Function.Name != "" {
-				call.name = tc.Function.Name
-			}
-			call.args = append(call.args, tc.Function.Arguments...)
+			sc.ToolCall(k, tc.Index, tc.ID, tc.Type, tc.Function.Name, tc.Function.Arguments)
 		}
 		if f := d.FunctionCall; f != nil {
-			sc.hasFunction = true
-			sc.fnName = append(sc.fnName, f.Name...)
-			sc.fnArgs = append(sc.fnArgs, f.Arguments...)
+			sc.FunctionCall(f.Name, f.Arguments)
 		}
-		if ch.FinishReason != "" {
-			sc.finish = ch.FinishReason
-		}
+		sc.SetFinish(ch.FinishReason)
 	}
 	return content, nil
 }
 
 // complete reports whether every choice has finished: only the usage chunk
 // and [DONE] may still be coming.
-func (s *chunks) complete() bool {
-	for i := range s.choices {
-		if s.choices[i].finish == "" {
-			return false
-		}
-	}
-	return len(s.choices) > 0
-}
+func (s *chunks) complete() bool { return s.chunks.Complete() }
 
 // describe adds the answer assembled so far to call, as output.value too.
 // A failure ends these streams at once (see add): there is none left.
@@ -126,35 +72,35 @@ func (s *chunks) describe(call *oiattr.Call) error {
 
 // assemble builds the completion that arrived in pieces.
 func (s *chunks) assemble() completion {
-	c := completion{ID: s.id, Object: "chat.completion", Created: s.created, Model: s.model, Usage: s.usage,
-		Choices: make([]choice, len(s.choices))}
+	c := completion{ID: s.chunks.ID, Object: "chat.completion", Created: s.chunks.Created, Model: s.chunks.Model, Usage: s.usage,
+		Choices: make([]choice, len(s.chunks.Choices))}
 	if s.legacy {
 		c.Object = "text_completion"
 	}
-	for i := range s.choices {
-		sc := &s.choices[i]
+	for i := range s.chunks.Choices {
+		sc := &s.chunks.Choices[i]
 		ch := &c.Choices[i]
-		ch.Index, ch.FinishReason = sc.index, sc.finish
+		ch.Index, ch.FinishReason = sc.Index, sc.Finish
 		if s.legacy {
-			ch.Text = string(sc.content)
+			ch.Text = string(sc.Content)
 			continue
 		}
 		m := &ch.Message
-		m.Role, m.Content, m.Refusal = sc.role, string(sc.content), string(sc.refusal)
+		m.Role, m.Content, m.Refusal = sc.Role, string(sc.Content), string(sc.Refusal)
 		if m.Role == "" {
 			m.Role = "assistant"
 		}
-		for k := range sc.calls {
-			call := &sc.calls[k]
-			typ := call.typ
+		for k := range sc.Calls {
+			call := &sc.Calls[k]
+			typ := call.Type
 			if typ == "" {
 				typ = "function"
 			}
-			m.ToolCalls = append(m.ToolCalls, toolCall{ID: call.id, Type: typ,
-				Function: functionCall{Name: call.name, Arguments: string(call.args)}})
+			m.ToolCalls = append(m.ToolCalls, toolCall{ID: call.ID, Type: typ,
+				Function: functionCall{Name: call.Name, Arguments: string(call.Args)}})
 		}
-		if sc.hasFunction {
-			m.FunctionCall = &functionCall{Name: string(sc.fnName), Arguments: string(sc.fnArgs)}
+		if sc.HasFunction {
+			m.FunctionCall = &functionCall{Name: string(sc.FunctionName), Arguments: string(sc.FunctionArgs)}
 		}
 	}
 	return c
@@ -170,29 +116,4 @@ func streamError(raw json.RawMessage) error {
 		return errors.New(e.Message)
 	}
 	return errors.New(string(raw))
-}
-
-// choice returns the choice of the index a chunk names, a new one for an
-// index not seen yet.
-func (s *chunks) choice(index int) *streamedChoice {
-	return byIndex(&s.choices, index, func(c *streamedChoice) *int { return &c.index })
-}
-
-// call is choice for the fragments of the tool calls of a choice.
-func (sc *streamedChoice) call(index int) *streamedCall {
-	return byIndex(&sc.calls, index, func(c *streamedCall) *int { return &c.index })
-}
-
-// byIndex returns the element of list whose index (the field indexOf
-// points to) is index, appending a new one for an index not seen yet.
-func byIndex[E any](list *[]E, index int, indexOf func(*E) *int) *E {
-	for i := range *list {
-		if *indexOf(&(*list)[i]) == index {
-			return &(*list)[i]
-		}
-	}
-	*list = append(*list, *new(E))
-	e := &(*list)[len(*list)-1]
-	*indexOf(e) = index
-	return e
 }
