@@ -1,13 +1,18 @@
 package middleware_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
+	"github.com/Arize-ai/openinference/go/openinference-instrumentation"
+	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
 	"github.com/sessiontrace/sessiontrace/middleware"
@@ -107,4 +112,57 @@ func tracedRequest() *http.Request {
 	r := benchRequests()["present"]
 	r.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 	return r
+}
+
+// BenchmarkOtelhttpFloor measures, in the same harness, the least that
+// DESIGN.md's contract lets the middleware add to an otelhttp request, as
+// plain code without the middleware's options, sources and checks. Read its
+// rows against BenchmarkOtelhttp and BenchmarkOtelhttpTraceparent, beside
+// the middleware's own:
+//
+//   - ids: what a request with a session and a user must do when the
+//     server span is the turn: read the two headers, set the turn's
+//     attributes on the server span, give the official OpenInference
+//     instrumentors the IDs through their own setters, and carry the IDs
+//     and the turn in one context value of our own.
+//   - turn-span: the one SDK span more that a request with a traceparent
+//     must make (the turn, a new root linked to the server span, with its
+//     three attributes), and nothing else.
+func BenchmarkOtelhttpFloor(b *testing.B) {
+	tp := benchTracerProvider(b)
+	type turnState struct {
+		session, user string
+		span          trace.Span
+	}
+	type stateKey struct{}
+	ids := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		session, user := r.Header.Get("X-Session-ID"), r.Header.Get("X-User-ID")
+		ctx := r.Context()
+		span := trace.SpanFromContext(ctx)
+		span.SetAttributes(
+			attribute.String(semconv.OpenInferenceSpanKind, semconv.SpanKindChain),
+			attribute.String(semconv.SessionID, session),
+			attribute.String(semconv.UserID, user))
+		ctx = instrumentation.WithSession(ctx, session)
+		ctx = instrumentation.WithUser(ctx, user)
+		ctx = context.WithValue(ctx, stateKey{}, &turnState{session: session, user: user, span: span})
+		bare.ServeHTTP(w, r.WithContext(ctx))
+	})
+	turnSpan := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		server := trace.SpanFromContext(r.Context())
+		_, span := tp.Tracer(middleware.ScopeName).Start(r.Context(), "POST", trace.WithNewRoot(),
+			trace.WithLinks(trace.Link{SpanContext: server.SpanContext()}),
+			trace.WithAttributes(
+				attribute.String(semconv.OpenInferenceSpanKind, semconv.SpanKindChain),
+				attribute.String(semconv.SessionID, r.Header.Get("X-Session-ID")),
+				attribute.String(semconv.UserID, r.Header.Get("X-User-ID"))))
+		bare.ServeHTTP(w, r)
+		span.End()
+	})
+	b.Run("ids", func(b *testing.B) {
+		benchServe(b, otelhttp.NewHandler(ids, "chat", otelhttp.WithTracerProvider(tp)), benchRequests()["present"])
+	})
+	b.Run("turn-span", func(b *testing.B) {
+		benchServe(b, otelhttp.NewHandler(turnSpan, "chat", otelhttp.WithTracerProvider(tp), w3c), tracedRequest())
+	})
 }

@@ -23,10 +23,12 @@ import (
 // The benchmarks compare openai-go's own client ("bare") with one whose
 // middleware traces ("traced"), against openaitest on loopback, with a
 // real SDK TracerProvider that samples every span and an exporter that
-// drops them. BenchmarkChatCompletion and BenchmarkChatCompletionStream
-// run the two as sub-benchmarks (for proof/bench and benchstat); the Ratio
-// benchmarks alternate them within one benchmark and report the median
-// ratio, the figure to trust on a noisy machine:
+// drops them; a third client ("floor") has floorMiddleware, the least
+// reading of the same bytes with encoding/json, for scale.
+// BenchmarkChatCompletion and BenchmarkChatCompletionStream run the three
+// as sub-benchmarks (for proof/bench and benchstat); the Ratio benchmarks
+// alternate the bare client with one of the others within one benchmark
+// and report the median ratio, the figure to trust on a noisy machine:
 //
 //	go test -run '^$' -bench Ratio -benchtime 2000x -count 5 ./llm/openaigo/
 //
@@ -41,25 +43,39 @@ type discard struct{}
 func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
 func (discard) Shutdown(context.Context) error                             { return nil }
 
-// benchMiddleware returns the middleware of the traced clients.
-func benchMiddleware(b *testing.B) option.Middleware {
+// benchProvider returns the TracerProvider of the traced clients.
+func benchProvider(b *testing.B) *sdktrace.TracerProvider {
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithSampler(sdktrace.AlwaysSample()),
 		sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()),
 		sdktrace.WithSyncer(discard{}),
 	)
 	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	return openaigo.Middleware(openaigo.WithTracerProvider(tp), openaigo.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
+	return tp
 }
 
-// benchClients returns the bare and the traced client of srv.
-func benchClients(b *testing.B, srv *openaitest.Server) (bare, traced openai.Client) {
+// benchMiddleware returns the middleware of the traced clients.
+func benchMiddleware(b *testing.B) option.Middleware {
+	return openaigo.Middleware(openaigo.WithTracerProvider(benchProvider(b)), openaigo.WithTraceConfig(sessiontrace.DefaultTraceConfig()))
+}
+
+// clients are the clients of a benchmark: openai-go's own, one with the
+// middleware, and one with floorMiddleware.
+type clients struct {
+	bare, traced, floor openai.Client
+}
+
+// benchClients returns the clients of srv.
+func benchClients(b *testing.B, srv *openaitest.Server) clients {
 	opts := []option.RequestOption{
 		option.WithBaseURL(srv.URL + "/v1/"),
 		option.WithAPIKey("test"),
 		option.WithHTTPClient(srv.HTTPClient()),
 	}
-	return openai.NewClient(opts...), openai.NewClient(append(opts, option.WithMiddleware(benchMiddleware(b)))...)
+	with := func(mw option.Middleware) openai.Client {
+		return openai.NewClient(append(slices.Clone(opts), option.WithMiddleware(mw))...)
+	}
+	return clients{openai.NewClient(opts...), with(benchMiddleware(b)), with(floorMiddleware(benchProvider(b)))}
 }
 
 // conversation is a 20-message chat: a system prompt and nine and a half
@@ -81,15 +97,14 @@ func conversation() []openai.ChatCompletionMessageParamUnion {
 // benchCall is one call of a benchmark, made with the client given.
 type benchCall func(b *testing.B, c openai.Client)
 
-// chatBench starts openaitest and returns the bare and the traced client
-// of it and a chat call of the 20-message conversation.
-func chatBench(b *testing.B) (bare, traced openai.Client, call benchCall) {
+// chatBench starts openaitest and returns the clients of it and a chat
+// call of the 20-message conversation.
+func chatBench(b *testing.B) (c clients, call benchCall) {
 	srv := openaitest.NewServer(openaitest.WithoutRecording())
 	b.Cleanup(srv.Close)
 	params := openai.ChatCompletionNewParams{Model: "gpt-4o-mini", Messages: conversation(), Temperature: openai.Float(0.2)}
 	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
-	bare, traced = benchClients(b, srv)
-	return bare, traced, func(b *testing.B, c openai.Client) {
+	return benchClients(b, srv), func(b *testing.B, c openai.Client) {
 		if _, err := c.Chat.Completions.New(ctx, params); err != nil {
 			b.Fatal(err)
 		}
@@ -98,7 +113,7 @@ func chatBench(b *testing.B) (bare, traced openai.Client, call benchCall) {
 
 // streamBench is chatBench for a streamed answer of 500 chunks with the
 // usage chunk, read to its end.
-func streamBench(b *testing.B) (bare, traced openai.Client, call benchCall) {
+func streamBench(b *testing.B) (c clients, call benchCall) {
 	const chunks = 500
 	answer := strings.TrimSpace(strings.Repeat("Lisbon is lovely in spring. ", chunks/5))
 	srv := openaitest.NewServer(openaitest.WithoutRecording(), openaitest.WithResponder(func(openaitest.Request) openaitest.Reply {
@@ -111,8 +126,7 @@ func streamBench(b *testing.B) (bare, traced openai.Client, call benchCall) {
 		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
 	}
 	ctx := sessiontrace.WithUser(sessiontrace.WithSession(context.Background(), "sess-bench"), "user-bench")
-	bare, traced = benchClients(b, srv)
-	return bare, traced, func(b *testing.B, c openai.Client) {
+	return benchClients(b, srv), func(b *testing.B, c openai.Client) {
 		s := c.Chat.Completions.NewStreaming(ctx, params)
 		n := 0
 		for s.Next() {
@@ -130,11 +144,11 @@ func streamBench(b *testing.B) (bare, traced openai.Client, call benchCall) {
 
 // sideBySide runs call with each client as a sub-benchmark of its own,
 // bare first.
-func sideBySide(b *testing.B, bare, traced openai.Client, call benchCall) {
+func sideBySide(b *testing.B, cs clients, call benchCall) {
 	for _, c := range []struct {
 		name   string
 		client openai.Client
-	}{{"bare", bare}, {"traced", traced}} {
+	}{{"bare", cs.bare}, {"traced", cs.traced}, {"floor", cs.floor}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -145,13 +159,13 @@ func sideBySide(b *testing.B, bare, traced openai.Client, call benchCall) {
 }
 
 func BenchmarkChatCompletion(b *testing.B) {
-	bare, traced, call := chatBench(b)
-	sideBySide(b, bare, traced, call)
+	c, call := chatBench(b)
+	sideBySide(b, c, call)
 }
 
 func BenchmarkChatCompletionStream(b *testing.B) {
-	bare, traced, call := streamBench(b)
-	sideBySide(b, bare, traced, call)
+	c, call := streamBench(b)
+	sideBySide(b, c, call)
 }
 
 // BenchmarkChatCompletionRatio and BenchmarkChatCompletionStreamRatio run
@@ -160,13 +174,26 @@ func BenchmarkChatCompletionStream(b *testing.B) {
 // on a shared, noisy machine a slow patch then slows both sides of a round
 // alike.
 func BenchmarkChatCompletionRatio(b *testing.B) {
-	bare, traced, call := chatBench(b)
-	ratio(b, bare, traced, call)
+	c, call := chatBench(b)
+	ratio(b, c.bare, c.traced, call)
 }
 
 func BenchmarkChatCompletionStreamRatio(b *testing.B) {
-	bare, traced, call := streamBench(b)
-	ratio(b, bare, traced, call)
+	c, call := streamBench(b)
+	ratio(b, c.bare, c.traced, call)
+}
+
+// BenchmarkChatCompletionFloorRatio and
+// BenchmarkChatCompletionStreamFloorRatio are the same with floorMiddleware
+// in place of the middleware: the floor of the two ratios above.
+func BenchmarkChatCompletionFloorRatio(b *testing.B) {
+	c, call := chatBench(b)
+	ratio(b, c.bare, c.floor, call)
+}
+
+func BenchmarkChatCompletionStreamFloorRatio(b *testing.B) {
+	c, call := streamBench(b)
+	ratio(b, c.bare, c.floor, call)
 }
 
 // ratio runs call with bare and traced in alternating rounds, b.N calls of
