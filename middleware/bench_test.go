@@ -2,9 +2,13 @@ package middleware_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/Arize-ai/openinference/go/openinference-instrumentation"
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
@@ -166,3 +170,90 @@ func BenchmarkOtelhttpFloor(b *testing.B) {
 		benchServe(b, otelhttp.NewHandler(turnSpan, "chat", otelhttp.WithTracerProvider(tp), w3c), tracedRequest())
 	})
 }
+
+// BenchmarkLoopbackRatio is what a server sees: the same handler behind
+// otelhttp alone and behind otelhttp and the middleware, each served by
+// net/http on a loopback connection, with the SDK's batch span processor
+// exporting to nowhere, as phoenix.Register batches. It alternates the two
+// servers in rounds of 300 requests and reports the median over 30 rounds
+// of the with-middleware time over the otelhttp-alone time (b.N is
+// ignored: run it with -benchtime 1x):
+//
+//	go test -run '^$' -bench LoopbackRatio -benchtime 1x -count 3 ./middleware
+//
+// "ids" sends a session and a user, "traceparent" the same with a
+// traceparent, so that the turn is a new root span. The in-process
+// benchmarks above measure the middleware against otelhttp's own work
+// only; here both are measured against a whole request.
+func BenchmarkLoopbackRatio(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithSpanProcessor(sessiontrace.NewSpanProcessor()),
+		sdktrace.WithBatcher(dropExporter{}),
+	)
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	chat := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"reply":"Alfama and Baixa are central and walkable; Príncipe Real is quieter."}`)
+	})
+	serve := func(h http.Handler) string {
+		srv := httptest.NewServer(otelhttp.NewHandler(h, "chat", otelhttp.WithTracerProvider(tp), w3c))
+		b.Cleanup(srv.Close)
+		return srv.URL + "/chat"
+	}
+	urls := [2]string{serve(chat), serve(middleware.Handler(chat))}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+	b.Cleanup(client.CloseIdleConnections)
+	for _, bc := range []struct{ name, traceparent string }{
+		{"ids", ""},
+		{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			post := func(url string) {
+				req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"message":"Is three days enough to see Lisbon?"}`))
+				if err != nil {
+					b.Fatal(err)
+				}
+				req.Header.Set("X-Session-ID", "3f2b8c1e-9d4a-4e7b-8a51-0c6d2e9f7b13")
+				req.Header.Set("X-User-ID", "user-42")
+				if bc.traceparent != "" {
+					req.Header.Set("Traceparent", bc.traceparent)
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+			const rounds, perRound = 30, 300
+			var ratios, alone, with []float64
+			for range rounds {
+				var t [2]time.Duration
+				for i, url := range urls {
+					start := time.Now()
+					for range perRound {
+						post(url)
+					}
+					t[i] = time.Since(start)
+				}
+				ratios = append(ratios, float64(t[1])/float64(t[0]))
+				alone = append(alone, float64(t[0].Microseconds())/perRound)
+				with = append(with, float64(t[1].Microseconds())/perRound)
+			}
+			median := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+			b.ReportMetric(median(ratios), "ratio")
+			b.ReportMetric(median(alone), "otelhttp-µs/req")
+			b.ReportMetric(median(with), "middleware-µs/req")
+		})
+	}
+}
+
+// dropExporter drops the spans the batch span processor hands it.
+type dropExporter struct{}
+
+func (dropExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (dropExporter) Shutdown(context.Context) error                             { return nil }
