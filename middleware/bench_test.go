@@ -119,8 +119,8 @@ func tracedRequest() *http.Request {
 }
 
 // BenchmarkOtelhttpFloor measures, in the same harness, the least that
-// DESIGN.md's contract lets the middleware add to an otelhttp request, as
-// plain code without the middleware's options, sources and checks. Read its
+// the middleware's documented behaviour lets it add to an otelhttp request,
+// as plain code without the middleware's options, sources and checks. Read its
 // rows against BenchmarkOtelhttp and BenchmarkOtelhttpTraceparent, beside
 // the middleware's own:
 //

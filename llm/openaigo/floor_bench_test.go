@@ -16,8 +16,8 @@ import (
 	"github.com/sessiontrace/sessiontrace"
 )
 
-// floorMiddleware is the least that a middleware recording what DESIGN.md
-// asks of a chat call can do with encoding/json, for the floor benchmarks:
+// floorMiddleware is the least that a middleware recording what Middleware
+// records of a chat call can do with encoding/json, for the floor benchmarks:
 // read beside the middleware's own, it shows how much of the ratio is the
 // reading of bytes itself. It handles only the benchmarks' calls, and none
 // of their faults:
