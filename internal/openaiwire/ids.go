@@ -12,10 +12,10 @@ import (
 // safety_identifier, a chat request's user), and "" otherwise. The rule is
 // the middleware's default for IDs from headers and cookies, so that an ID
 // is recorded the same way wherever it comes from: 1 to oiattr.MaxIDLength
-// bytes, each printable ASCII without spaces (oiattr.PrintableID). An empty value, one
-// of only white space, a longer one, or one with control characters,
-// spaces or non-ASCII bytes is no ID: it is not recorded at all, never cut
-// or cleaned up into another ID.
+// bytes, each printable ASCII without spaces (oiattr.PrintableID). An
+// empty value, one of only white space, a longer one, or one with control
+// characters, spaces or non-ASCII bytes is no ID: it is not recorded at
+// all, never cut or cleaned up into another ID.
 func ID(v string) string {
 	if v == "" || len(v) > oiattr.MaxIDLength || !oiattr.PrintableID(v) {
 		return ""

@@ -228,17 +228,24 @@ func (it *item) inputMessage() (oiattr.Message, bool) {
 	case it.Type == "function_call":
 		return oiattr.Message{Role: "assistant", ToolCalls: []oiattr.ToolCall{it.toolCall()}}, true
 	case it.Type == "function_call_output":
-		m := oiattr.Message{Role: "tool", ToolCallID: it.CallID}
-		switch out := it.Output.(type) {
-		case nil:
-		case string:
-			m.Content = out
-		default:
-			m.Content = string(encode(out))
-		}
-		return m, true
+		return ToolOutput(it.CallID, it.Output), true
 	}
 	return oiattr.Message{}, false
+}
+
+// ToolOutput is the message of a function_call_output input item: the tool's
+// output, a string as it is and any other JSON value as its JSON text, for
+// the call of callID.
+func ToolOutput(callID string, output any) oiattr.Message {
+	m := oiattr.Message{Role: "tool", ToolCallID: callID}
+	switch out := output.(type) {
+	case nil:
+	case string:
+		m.Content = out
+	default:
+		m.Content = string(encode(out))
+	}
+	return m
 }
 
 // text returns an item's content when it is a string, or "".

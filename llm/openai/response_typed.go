@@ -137,15 +137,13 @@ func typedOutput(it *openai.ResponseFunctionCallOutput) (oiattr.Message, bool) {
 	if it.Type != "function_call_output" {
 		return oiattr.Message{}, false
 	}
-	m := oiattr.Message{Role: "tool", ToolCallID: it.CallID}
-	switch out := it.Output.(type) {
-	case nil:
-	case string:
-		m.Content = out
-	default:
-		return oiattr.Message{}, false // encoded as openaiwire encodes it
+	switch it.Output.(type) {
+	case nil, string:
+		return openaiwire.ToolOutput(it.CallID, it.Output), true
 	}
-	return m, true
+	// Any other Go value would be encoded from its Go type, which need not
+	// give the JSON the body carries: read the body instead.
+	return oiattr.Message{}, false
 }
 
 // typedAnswer describes in call the answer of a plain Responses call from
