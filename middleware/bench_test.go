@@ -5,10 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/Arize-ai/openinference/go/openinference-instrumentation"
 	semconv "github.com/Arize-ai/openinference/go/openinference-semantic-conventions"
@@ -19,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/alternate"
 	"github.com/sessiontrace/sessiontrace/middleware"
 )
 
@@ -229,25 +228,7 @@ func BenchmarkLoopbackRatio(b *testing.B) {
 					b.Fatalf("status %d", resp.StatusCode)
 				}
 			}
-			const rounds, perRound = 30, 300
-			var ratios, alone, with []float64
-			for range rounds {
-				var t [2]time.Duration
-				for i, url := range urls {
-					start := time.Now()
-					for range perRound {
-						post(url)
-					}
-					t[i] = time.Since(start)
-				}
-				ratios = append(ratios, float64(t[1])/float64(t[0]))
-				alone = append(alone, float64(t[0].Microseconds())/perRound)
-				with = append(with, float64(t[1].Microseconds())/perRound)
-			}
-			median := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
-			b.ReportMetric(median(ratios), "ratio")
-			b.ReportMetric(median(alone), "otelhttp-µs/req")
-			b.ReportMetric(median(with), "middleware-µs/req")
+			alternate.Rounds(b, 30, 300, func() { post(urls[0]) }, func() { post(urls[1]) }, "otelhttp-µs/req", "middleware-µs/req")
 		})
 	}
 }

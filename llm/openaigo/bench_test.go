@@ -9,13 +9,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/sessiontrace/sessiontrace"
+	"github.com/sessiontrace/sessiontrace/internal/alternate"
 	"github.com/sessiontrace/sessiontrace/llm/openai/openaitest"
 	"github.com/sessiontrace/sessiontrace/llm/openaigo"
 )
@@ -196,30 +196,14 @@ func BenchmarkChatCompletionStreamFloorRatio(b *testing.B) {
 	ratio(b, c.bare, c.floor, call)
 }
 
-// ratio runs call with bare and traced in alternating rounds, b.N calls of
-// each in all (an op is one call of each), and reports the median ratio
-// and the median time of a call of each.
+// ratio runs call with bare and traced in alternating rounds of ten calls
+// of each, b.N calls of each in all (an op is one call of each), and reports
+// the median ratio and the median time of a call of each.
 func ratio(b *testing.B, bare, traced openai.Client, call benchCall) {
 	const perRound = 10
-	var ratios, bareTimes, tracedTimes []float64
 	b.ReportAllocs()
-	for n := 0; n < max(b.N, perRound); n += perRound {
-		var t [2]time.Duration
-		for i, c := range [2]openai.Client{bare, traced} {
-			start := time.Now()
-			for range perRound {
-				call(b, c)
-			}
-			t[i] = time.Since(start)
-		}
-		ratios = append(ratios, float64(t[1])/float64(t[0]))
-		bareTimes = append(bareTimes, float64(t[0].Microseconds())/perRound)
-		tracedTimes = append(tracedTimes, float64(t[1].Microseconds())/perRound)
-	}
-	median := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
-	b.ReportMetric(median(ratios), "ratio")
-	b.ReportMetric(median(bareTimes), "bare-µs/call")
-	b.ReportMetric(median(tracedTimes), "traced-µs/call")
+	alternate.Rounds(b, max(b.N, perRound)/perRound, perRound,
+		func() { call(b, bare) }, func() { call(b, traced) }, "bare-µs/call", "traced-µs/call")
 }
 
 // BenchmarkMiddlewareWork is what the middleware adds to a chat call of 20
